@@ -1,0 +1,2 @@
+// corebpf: the public entry point re-exports each layer's API.
+export * from "./errors.js";
