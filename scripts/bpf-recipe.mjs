@@ -7,6 +7,19 @@ import { join, relative } from "node:path";
 export const FLAGS = ["-g", "-O2", "-Wall", "-Werror", "-mcpu=v3", "-D__TARGET_ARCH_x86", "-I", "bpf/include"];
 export const TARGETS = ["bpfel", "bpfeb"];
 
+/**
+ * The flags of one source: FLAGS, or FLAGS adjusted by a first line
+ * `// build-bpf: FLAG...` (an -mcpu= there replaces the default, others are appended).
+ */
+export function flagsFor(root, source) {
+  const first = readFileSync(join(root, source), "utf8").split("\n", 1)[0];
+  const m = /^\/\/ build-bpf: (.+)$/.exec(first);
+  if (!m) return FLAGS;
+  const extra = m[1].trim().split(/\s+/);
+  const cpu = extra.some((f) => f.startsWith("-mcpu="));
+  return [...FLAGS.filter((f) => !(cpu && f.startsWith("-mcpu="))), ...extra];
+}
+
 function* walk(dir) {
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
@@ -34,7 +47,7 @@ export function fileHash(path) {
 /** sha256 over the flags, the source and every header of bpf/include. */
 export function recipeHash(root, source) {
   const h = createHash("sha256");
-  h.update(JSON.stringify({ flags: FLAGS, targets: TARGETS }));
+  h.update(JSON.stringify({ flags: flagsFor(root, source), targets: TARGETS }));
   h.update(readFileSync(join(root, source)));
   for (const header of walk(join(root, "bpf", "include"))) {
     h.update(relative(root, header));
