@@ -3,7 +3,6 @@
 // callbacks (ldimm64 src=4), tail calls and global data of each kind.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -73,7 +72,7 @@ int alu_and_jumps(struct __sk_buff *skb)
 	acc = mix(acc, len % 13);
 	acc += count32(len);
 	acc += (__u64)(signed_value >> 3);
-	acc += bpf_htonl(narrow) + bpf_htons((__u16)len) + bpf_be64_to_cpu(acc);
+	acc += __builtin_bswap32(narrow) + __builtin_bswap16((__u16)len) + __builtin_bswap64(acc);
 	acc ^= (__u64)-(long)acc;
 	acc = acc & 0xffffffff;
 	return acc > 1000 ? 1 : 0;
