@@ -204,6 +204,16 @@ export function parseElf(bytes: Uint8Array): ElfFile {
       data: r.data,
     };
   });
+  for (const s of sections) {
+    if (s.type !== SHT.REL && s.type !== SHT.RELA) continue;
+    // Checked up front: a relocation section whose target is missing would never be asked for.
+    if (s.info === 0 || s.info >= sections.length) {
+      fail("ELF_BAD_LINK", `relocation section ${s.name} applies to section ${s.info}, which does not exist`, shoff + s.index * ELF64.SHDR + 44, "sh_info of a relocation section must name its target section", s.name);
+    }
+    if (sections[s.link]?.type !== SHT.SYMTAB) {
+      fail("ELF_BAD_LINK", `relocation section ${s.name} links to section ${s.link}, which is not the symbol table`, shoff + s.index * ELF64.SHDR + 40, "sh_link of a relocation section must name SHT_SYMTAB", s.name);
+    }
+  }
   return new ElfFile({
     bytes,
     view,

@@ -10,15 +10,9 @@ export function decodeRelocations(file: ElfFile, rel: ElfSection): ElfRelocation
   const rela = rel.type === SHT.RELA;
   const recordSize = rela ? ELF64.RELA : ELF64.REL;
   const count = recordCount(rel, recordSize, rela ? "RELA" : "REL");
-  const where = { section: rel.name, offset: rel.offset };
-  const target = file.sections[rel.info];
-  if (target === undefined || rel.info === 0) {
-    throw new ElfError("ELF_BAD_LINK", `relocation section ${rel.name} applies to section ${rel.info}, which does not exist`, { ...where, hint: "sh_info of a relocation section must name its target section" });
-  }
-  const symtab = file.sections[rel.link];
-  if (symtab === undefined || symtab.type !== SHT.SYMTAB) {
-    throw new ElfError("ELF_BAD_LINK", `relocation section ${rel.name} links to section ${rel.link}, which is not the symbol table`, { ...where, hint: "sh_link of a relocation section must name SHT_SYMTAB" });
-  }
+  // parseElf checked that sh_info names a section and sh_link the symbol table.
+  const target = file.sections[rel.info]!;
+  const symtab = file.sections[rel.link]!;
   const symbolCount = symtab === file.symbolTable ? file.symbols().length : recordCount(symtab, ELF64.SYM, "symbol table");
   const { view, littleEndian: le } = file;
   const out: ElfRelocation[] = new Array(count);
