@@ -5,6 +5,7 @@
 // and records each build recipe in bpf/objects.lock.json so that the test suite
 // can prove no committed object is stale (see test/bpf/objects.test.ts).
 //
+// A source may adjust its flags with a first line `// build-bpf: -mcpu=v4` (see flagsFor).
 // Usage: node scripts/build-bpf.mjs [--force] [FILTER...]
 // Build machine only: needs clang-19, llvm-strip-19 and bpftool (for vmlinux.h).
 import { execFileSync } from "node:child_process";
