@@ -64,8 +64,9 @@ const objects = ["bpf/test/minimal.bpf.o", "bpf/test/asm-ops.bpf.o", "bpf/test/a
 
 for (const object of objects) {
   test(`disassembly of ${object} as loaded matches bpftool prog dump xlated`, { skip }, (t) => {
-    const syms = new KernelSymbols();
     withLoadedObject(join(repoRoot, object), object.replace(/\W/g, "_"), (progs) => {
+      // Read kallsyms only now: the JITed subprogram symbols exist once loaded.
+      const syms = new KernelSymbols();
       assert.ok(progs.length > 0);
       for (const prog of progs) {
         const buf = wrapInsns(prog.bytes, true);
