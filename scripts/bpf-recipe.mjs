@@ -7,6 +7,18 @@ import { join, relative } from "node:path";
 export const FLAGS = ["-g", "-O2", "-Wall", "-Werror", "-mcpu=v3", "-D__TARGET_ARCH_x86", "-I", "bpf/include"];
 export const TARGETS = ["bpfel", "bpfeb"];
 
+// A source may add clang flags of its own with lines such as
+//   // build-flags: -mcpu=v4 -DNAME=1
+// They come after FLAGS, so they can override them (the last -mcpu wins).
+const SOURCE_FLAGS = /^\/\/ build-flags:(.*)$/gm;
+
+/** FLAGS plus the source's own `// build-flags:` lines, in order. */
+export function buildFlags(root, source) {
+  const text = readFileSync(join(root, source), "utf8");
+  const extra = [...text.matchAll(SOURCE_FLAGS)].flatMap((m) => m[1].trim().split(/\s+/).filter(Boolean));
+  return [...FLAGS, ...extra];
+}
+
 function* walk(dir) {
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
@@ -34,7 +46,7 @@ export function fileHash(path) {
 /** sha256 over the flags, the source and every header of bpf/include. */
 export function recipeHash(root, source) {
   const h = createHash("sha256");
-  h.update(JSON.stringify({ flags: FLAGS, targets: TARGETS }));
+  h.update(JSON.stringify({ flags: buildFlags(root, source), targets: TARGETS }));
   h.update(readFileSync(join(root, source)));
   for (const header of walk(join(root, "bpf", "include"))) {
     h.update(relative(root, header));
