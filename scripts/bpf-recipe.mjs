@@ -4,7 +4,10 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
-export const FLAGS = ["-g", "-O2", "-Wall", "-Werror", "-mcpu=v3", "-D__TARGET_ARCH_x86", "-I", "bpf/include"];
+// -fdebug-compilation-dir=. keeps the checkout's absolute path out of the
+// objects (BTF line info names "./bpf/test/x.bpf.c"), so any checkout builds
+// the same bytes.
+export const FLAGS = ["-g", "-O2", "-Wall", "-Werror", "-mcpu=v3", "-D__TARGET_ARCH_x86", "-fdebug-compilation-dir=.", "-I", "bpf/include"];
 export const TARGETS = ["bpfel", "bpfeb"];
 
 // A source may add clang flags of its own with lines such as

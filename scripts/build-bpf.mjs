@@ -43,8 +43,9 @@ for (const source of listSources(root)) {
   const flags = buildFlags(root, source);
   for (const [i, target] of TARGETS.entries()) {
     const out = outs[i];
-    // Run from the repository root with relative paths: the object's line info
-    // then names files the same way on every build machine.
+    // Run from the repository root with relative paths and
+    // -fdebug-compilation-dir=. (in FLAGS): the object's line info then names
+    // files the same way on every build machine and in every checkout.
     execFileSync("clang-19", [...flags, "-target", target, "-I", relative(root, buildDir), "-c", source, "-o", out], { cwd: root, stdio: "inherit" });
     // Keep BTF and BTF.ext, drop DWARF (libbpf-tools do the same).
     execFileSync("llvm-strip-19", ["-g", out], { cwd: root, stdio: "inherit" });
