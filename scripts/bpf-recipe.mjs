@@ -46,12 +46,13 @@ export function fileHash(path) {
   return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
 
-/** sha256 over the flags, the source and every header of bpf/include. */
+/** sha256 over the flags, the source and every header (*.h) of bpf/include. */
 export function recipeHash(root, source) {
   const h = createHash("sha256");
   h.update(JSON.stringify({ flags: buildFlags(root, source), targets: TARGETS }));
   h.update(readFileSync(join(root, source)));
   for (const header of walk(join(root, "bpf", "include"))) {
+    if (!header.endsWith(".h")) continue; // a README is not part of any build
     h.update(relative(root, header));
     h.update(readFileSync(header));
   }
