@@ -92,20 +92,21 @@ export const makeInfo = (kind: number, vlen: number, kindFlag: boolean): number 
 /** Validates and reads the header of a BTF blob. */
 export function parseHeader(view: DataView): BtfHeader {
   const size = view.byteLength;
-  if (size < HEADER_MIN_LEN) {
-    throw new BtfError("BTF_TRUNCATED", `BTF blob of ${size} bytes is shorter than the ${HEADER_MIN_LEN}-byte header`, {
-      offset: 0,
-      hint: "the input is not BTF, or was cut short",
-    });
-  }
-  const magicLE = view.getUint16(0, true);
+  // The magic first: "not BTF at all" says more than "too short".
+  const magicLE = size >= 2 ? view.getUint16(0, true) : 0;
   let littleEndian: boolean;
   if (magicLE === BTF_MAGIC) littleEndian = true;
-  else if (view.getUint16(0, false) === BTF_MAGIC) littleEndian = false;
+  else if (size >= 2 && view.getUint16(0, false) === BTF_MAGIC) littleEndian = false;
   else {
     throw new BtfError("BTF_BAD_MAGIC", `bad BTF magic 0x${magicLE.toString(16).padStart(4, "0")}`, {
       offset: 0,
       hint: "expected 0xeb9f in either byte order; is this raw BTF (not ELF, gzip or xz)?",
+    });
+  }
+  if (size < HEADER_MIN_LEN) {
+    throw new BtfError("BTF_TRUNCATED", `BTF blob of ${size} bytes is shorter than the ${HEADER_MIN_LEN}-byte header`, {
+      offset: 0,
+      hint: "the input was cut short",
     });
   }
   const version = view.getUint8(2);

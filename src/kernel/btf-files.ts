@@ -5,7 +5,6 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
-import { XzReadableStream } from "xz-decompress";
 import { Btf } from "../btf/index.js";
 import { BtfError, CoreBpfError } from "../errors.js";
 
@@ -100,6 +99,9 @@ export function kernelModuleBtf(module: string): Btf {
 
 /** Decompresses an xz stream (xz-embedded compiled to WebAssembly: no native build). */
 export async function decompressXz(bytes: Uint8Array, maxBytes = MAX_DECOMPRESSED_BYTES): Promise<Uint8Array> {
+  // Loaded on first use: the wasm decoder costs start-up time nobody else should pay.
+  const xz = (await import("xz-decompress")) as typeof import("xz-decompress") & { default?: typeof import("xz-decompress") };
+  const XzReadableStream = xz.XzReadableStream ?? xz.default!.XzReadableStream;
   const input = new Blob([bytes]).stream();
   const reader = new XzReadableStream(input).getReader();
   const chunks: Uint8Array[] = [];
