@@ -54,7 +54,8 @@ export class Btf implements IndexedTypes, DecodeContext {
   /** Byte offset in `bytes` of each own type record, by id - startId. */
   readonly offsets: Uint32Array;
 
-  #cache: (BtfType | undefined)[] | undefined;
+  /** Materialised types by id (a Map: a preallocated 130k-slot array costs more than a few lookups). */
+  readonly #cache = new Map<number, BtfType>();
   #index: NameIndex | undefined;
   #pointerSize = 0;
 
@@ -195,11 +196,10 @@ export class Btf implements IndexedTypes, DecodeContext {
       if (this.base === undefined || id < 0) throw this.#noType(id);
       return this.base.type(id);
     }
-    const cache = (this.#cache ??= new Array<BtfType | undefined>(this.offsets.length));
-    const cached = cache[id - this.startId];
+    const cached = this.#cache.get(id);
     if (cached !== undefined) return cached;
     const t = decodeType(this, id, this.recordOffset(id));
-    cache[id - this.startId] = t;
+    this.#cache.set(id, t);
     return t;
   }
 

@@ -4,7 +4,7 @@
 // candidates' bytes in place. Names with a CO-RE
 // flavor suffix ("task_struct___old") are rare: they are found on the first
 // essential-name lookup and filed under their essential name.
-import { hashString, type StringTable } from "./strings.js";
+import { hashString, hashStringAt, type StringTable } from "./strings.js";
 
 /** What the index reads from its Btf. */
 export interface IndexedTypes {
@@ -58,16 +58,18 @@ export class NameIndex {
     this.#types = types;
     const { view, littleEndian, offsets, startId, strings } = types;
     const count = offsets.length;
-    let named = 0;
-    for (let i = 0; i < count; i++) if (view.getUint32(offsets[i]!, littleEndian) !== 0) named++;
+    // Sized for every type (named or not): cheaper than a counting pass, and a low load factor.
     let capacity = 16;
-    while (capacity < named + (named >> 1)) capacity <<= 1;
+    while (capacity < count + (count >> 1)) capacity <<= 1;
     const ids = (this.#ids = new Int32Array(capacity));
     const mask = (this.#mask = capacity - 1);
+    const ownView = strings.view;
+    const ownStart = strings.start;
     for (let i = 0; i < count; i++) {
       const nameOff = view.getUint32(offsets[i]!, littleEndian);
       if (nameOff === 0) continue;
-      let slot = strings.hashAt(nameOff) & mask;
+      const local = nameOff - ownStart;
+      let slot = (local >= 0 ? hashStringAt(ownView, local) : strings.hashAt(nameOff)) & mask;
       while (ids[slot] !== 0) slot = (slot + 1) & mask;
       ids[slot] = startId + i;
     }

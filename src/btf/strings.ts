@@ -66,6 +66,9 @@ export function hashString(s: string): number {
   return hashStringAt(scratchView, 0);
 }
 
+/** Strings decoded one by one before the whole section is decoded at once (about 2 ms for vmlinux). */
+const WHOLE_DECODE_AFTER = 4096;
+
 /** The section as one string when it is all ASCII (so that string indexes are byte offsets), else null. */
 function decodeIfAscii(bytes: Uint8Array): string | null {
   const text = utf8.decode(bytes);
@@ -95,8 +98,13 @@ export class StringTable {
   readonly base: StringTable | undefined;
   /** A view of `bytes`, for hashing. */
   readonly view: DataView;
-  /** The whole section decoded once when it is ASCII (null when not: strings are then decoded one by one). */
+  /**
+   * The whole section decoded once, when it is ASCII, after many lookups
+   * (slices of it are far cheaper than a decode per name); null when it is not
+   * ASCII, and until then strings are decoded one by one and cached.
+   */
   #text: string | null | undefined;
+  #decodes = 0;
   readonly #cache = new Map<number, string>();
   #index: Map<string, number> | undefined;
 
@@ -126,9 +134,9 @@ export class StringTable {
       return this.base.get(offset);
     }
     if (local >= this.bytes.length) throw badOffset(offset, this.length);
-    // One decode of the whole section, then slices of it: far cheaper than a decode per name.
-    const text = this.#text === undefined ? (this.#text = decodeIfAscii(this.bytes)) : this.#text;
-    if (text !== null) return text.slice(local, text.indexOf("\0", local));
+    let text = this.#text;
+    if (text === undefined && ++this.#decodes > WHOLE_DECODE_AFTER) text = this.#text = decodeIfAscii(this.bytes);
+    if (typeof text === "string") return text.slice(local, text.indexOf("\0", local));
     const cached = this.#cache.get(offset);
     if (cached !== undefined) return cached;
     const s = decodeAt(this.bytes, local);
