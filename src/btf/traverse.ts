@@ -8,16 +8,6 @@ import type { BtfType, BtfTypeSpec } from "./types.js";
 /** The type ids a type refers to, in wire order (0 = void included). */
 export function children(t: BtfType | BtfTypeSpec): number[] {
   switch (t.kind) {
-    case BtfKind.PTR:
-    case BtfKind.TYPEDEF:
-    case BtfKind.VOLATILE:
-    case BtfKind.CONST:
-    case BtfKind.RESTRICT:
-    case BtfKind.FUNC:
-    case BtfKind.VAR:
-    case BtfKind.DECL_TAG:
-    case BtfKind.TYPE_TAG:
-      return [t.type];
     case BtfKind.ARRAY:
       return [t.type, t.indexType];
     case BtfKind.STRUCT:
@@ -28,7 +18,8 @@ export function children(t: BtfType | BtfTypeSpec): number[] {
     case BtfKind.DATASEC:
       return t.vars.map((v) => v.type);
     default:
-      return [];
+      // PTR, TYPEDEF, modifiers, FUNC, VAR, DECL_TAG, TYPE_TAG: one reference.
+      return "type" in t ? [t.type] : [];
   }
 }
 
@@ -36,16 +27,6 @@ export function children(t: BtfType | BtfTypeSpec): number[] {
 export function mapChildren(t: BtfType | BtfTypeSpec, map: (id: number) => number): BtfTypeSpec {
   const spec = withoutId(t);
   switch (spec.kind) {
-    case BtfKind.PTR:
-    case BtfKind.TYPEDEF:
-    case BtfKind.VOLATILE:
-    case BtfKind.CONST:
-    case BtfKind.RESTRICT:
-    case BtfKind.FUNC:
-    case BtfKind.VAR:
-    case BtfKind.DECL_TAG:
-    case BtfKind.TYPE_TAG:
-      return { ...spec, type: map(spec.type) };
     case BtfKind.ARRAY:
       return { ...spec, type: map(spec.type), indexType: map(spec.indexType) };
     case BtfKind.STRUCT:
@@ -56,7 +37,7 @@ export function mapChildren(t: BtfType | BtfTypeSpec, map: (id: number) => numbe
     case BtfKind.DATASEC:
       return { ...spec, vars: spec.vars.map((v) => ({ ...v, type: map(v.type) })) };
     default:
-      return spec;
+      return "type" in spec ? { ...spec, type: map(spec.type) } : spec;
   }
 }
 
