@@ -1,0 +1,16 @@
+// corebpf/kernel: the layer that touches the running system.
+export {
+  KERNEL_BTF_DIR,
+  MAX_DECOMPRESSED_BYTES,
+  btfSectionFromElf,
+  decodeBtfInput,
+  decompressXz,
+  detectBtfInput,
+  kernelBtf,
+  kernelModuleBtf,
+  kernelModuleNames,
+  readBtfFile,
+  readBtfFileSync,
+  type BtfFileOptions,
+  type BtfInputFormat,
+} from "./btf-files.js";
