@@ -1,5 +1,6 @@
 // corebpf/btf: decode, query, build and encode BTF (pure: no Node imports).
 export { Btf, type BtfParseOptions } from "./btf.js";
+export { btfSectionFromElf } from "./elf-input.js";
 export { BtfBuilder, type BtfBuilderOptions, type MemberSpec } from "./builder.js";
 export { encodeBtf, standardLayout, type BtfEncodeOptions } from "./encode.js";
 export { BtfKind, FuncLinkage, IntEncoding, VarLinkage, kindName } from "./kinds.js";

@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
-import { Btf } from "../btf/index.js";
+import { Btf, btfSectionFromElf } from "../btf/index.js";
 import { BtfError, CoreBpfError } from "../errors.js";
 
 /** Where the running kernel publishes its BTF (vmlinux and one file per module). */
@@ -31,17 +31,6 @@ export function detectBtfInput(bytes: Uint8Array): BtfInputFormat | undefined {
   if (b(0) === 0xfd && b(1) === 0x37 && b(2) === 0x7a && b(3) === 0x58 && b(4) === 0x5a && b(5) === 0x00) return "xz";
   if (b(0) === 0x7f && b(1) === 0x45 && b(2) === 0x4c && b(3) === 0x46) return "elf";
   return undefined;
-}
-
-/**
- * WIRE ME (lead): the .BTF section of an ELF file (a vmlinux, a .bpf.o), via
- * the elf/ layer being written in parallel. Until then ELF input is refused.
- */
-export function btfSectionFromElf(_elf: Uint8Array, file: string | undefined): Uint8Array {
-  throw new BtfError("BTF_ELF_NOT_WIRED", "reading BTF from an ELF file is not wired to the ELF reader yet", {
-    ...(file === undefined ? {} : { file }),
-    hint: "extract the section meanwhile: objcopy -O binary --only-section=.BTF FILE out.btf",
-  });
 }
 
 /** Reads a BTF file of any supported format (raw, gzip, xz, ELF). */

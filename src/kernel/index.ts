@@ -2,7 +2,6 @@
 export {
   KERNEL_BTF_DIR,
   MAX_DECOMPRESSED_BYTES,
-  btfSectionFromElf,
   decodeBtfInput,
   decompressXz,
   detectBtfInput,

@@ -3,8 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SHN, STT, parseElf } from "../../src/elf/index.js";
+import { ET, SHN, STT, parseElf } from "../../src/elf/index.js";
 import { repoRoot } from "../support/paths.js";
 import { committedObjects, comparablePairs, readObject } from "./objects.js";
 
@@ -101,5 +102,15 @@ test("little- and big-endian builds of each source parse to the same model", () 
     assert.deepEqual(sb.sections, sa.sections, `${le} vs ${be}: sections`);
     assert.deepEqual(sb.symbols, sa.symbols, `${le} vs ${be}: symbols`);
     assert.deepEqual(sb.relocs, sa.relocs, `${le} vs ${be}: relocations`);
+  }
+});
+
+test("executables and shared libraries of this machine parse, with their symbol tables (uprobe targets)", () => {
+  for (const path of ["/bin/true", process.execPath]) {
+    const elf = parseElf(new Uint8Array(readFileSync(path)));
+    assert.notEqual(elf.type, ET.REL);
+    assert.ok(elf.dynamicSymbols().length > 0, `${path} has dynamic symbols`);
+    elf.symbols();
+    assert.ok(elf.sectionByName(".text"), `${path} has .text`);
   }
 });

@@ -12,7 +12,7 @@ import { BtfBuilder, BtfKind } from "../../src/btf/index.js";
 import {
   decodeBtfInput, decompressXz, detectBtfInput, kernelBtf, kernelModuleBtf, kernelModuleNames, readBtfFile, readBtfFileSync,
 } from "../../src/kernel/btf-files.js";
-import { sharedFile } from "../support/paths.js";
+import { repoRoot, sharedFile } from "../support/paths.js";
 
 const testmod = sharedFile("btf/btf_testmod.btf");
 const testmodBase = sharedFile("btf/btf_testmod.btf.base");
@@ -106,7 +106,7 @@ test("bad input names the file and stays a typed error", async () => {
   assert.throws(() => readBtfFileSync(bomb, { maxDecompressedBytes: 1000 }), (e: BtfError) => e.code === "BTF_TOO_LARGE");
   const elf = join(tmp.dir, "x.o");
   writeFileSync(elf, new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]));
-  await assert.rejects(readBtfFile(elf), (e: BtfError) => e.code === "BTF_ELF_NOT_WIRED" && e.where.file === elf);
+  await assert.rejects(readBtfFile(elf), (e: BtfError) => e.code === "BTF_BAD_ELF" && e.where.file === elf);
   assert.throws(() => readBtfFileSync(join(tmp.dir, "missing")), (e: BtfError) => e.code === "ENOENT");
 });
 
@@ -122,4 +122,13 @@ test("the running kernel's BTF and its modules' split BTF", { skip: existsSync("
   }
   assert.throws(() => kernelModuleBtf("../vmlinux"), (e: BtfError) => e.code === "BTF_BAD_ARGUMENT");
   assert.throws(() => kernelModuleBtf("corebpf_no_such_module"), (e: BtfError) => e.code === "ENOENT");
+});
+
+test("BTF read from an ELF file's .BTF section (a committed .bpf.o, both byte orders)", async () => {
+  for (const obj of ["bpf/test/minimal.bpf.o", "bpf/test/minimal.bpfeb.o"]) {
+    const btf = await readBtfFile(join(repoRoot, obj));
+    assert.ok(btf.find("minimal") !== undefined, `${obj}: func 'minimal' is in its BTF`);
+    assert.equal(btf.littleEndian, obj.endsWith(".bpf.o"));
+  }
+  await assert.rejects(readBtfFile("/bin/true"), (e: BtfError) => e.code === "BTF_NO_ELF_SECTION");
 });
