@@ -1,10 +1,12 @@
 // The BPF filesystem: where pins live. Mounted on demand at /sys/fs/bpf when
 // this process may mount (root) and nothing is mounted there.
-import { mkdirSync, readFileSync, statfsSync } from "node:fs";
+import { type Dirent, mkdirSync, readdirSync, readFileSync, readlinkSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import { CoreBpfError, PermissionError } from "../errors.js";
+import { objGet } from "./bpf.js";
 import { errnoName } from "./errno.js";
-import { lastErrno, rawMount } from "./sys.js";
+import { readFdinfo } from "./fdinfo.js";
+import { lastErrno, rawClose, rawMount } from "./sys.js";
 
 /** The conventional mount point. */
 export const BPFFS_DEFAULT = "/sys/fs/bpf";
@@ -56,4 +58,58 @@ export function preparePinPath(path: string): void {
   if (!isOnBpffs(dir)) {
     throw new CoreBpfError("NOT_BPFFS", `cannot pin at ${path}: ${dir} is not on a BPF filesystem`, { hint: "pin below /sys/fs/bpf (mount -t bpf bpf /sys/fs/bpf)" });
   }
+}
+
+/** The kind of BPF object behind an fd ("prog", "map", "link", "btf"), from /proc/self/fd. */
+export function fdObjectKind(fd: number): "prog" | "map" | "link" | "btf" | undefined {
+  let target: string;
+  try {
+    target = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+  if (target === "anon_inode:bpf-prog") return "prog";
+  if (target === "anon_inode:bpf-map") return "map";
+  if (target === "anon_inode:bpf_link") return "link";
+  if (target === "anon_inode:btf") return "btf";
+  return undefined;
+}
+
+/** Every object of `kind` pinned on any mounted bpffs: id -> paths (bpftool -f). */
+export function pinnedObjects(kind: "prog" | "map" | "link"): globalThis.Map<number, string[]> {
+  const out = new globalThis.Map<number, string[]>();
+  const idKey = kind === "prog" ? "prog_id" : kind === "map" ? "map_id" : "link_id";
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 64) return;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const path = `${dir === "/" ? "" : dir}/${e.name}`;
+      if (e.isDirectory()) walk(path, depth + 1);
+      else if (e.isFile()) {
+        let fd: number;
+        try {
+          fd = objGet(path, 0);
+        } catch {
+          continue;
+        }
+        try {
+          if (fdObjectKind(fd) !== kind) continue;
+          const id = Number(readFdinfo(fd)[idKey]);
+          if (!Number.isInteger(id)) continue;
+          const list = out.get(id);
+          if (list) list.push(path);
+          else out.set(id, [path]);
+        } finally {
+          rawClose(fd);
+        }
+      }
+    }
+  };
+  for (const mount of bpffsMounts()) walk(mount, 0);
+  return out;
 }

@@ -55,7 +55,7 @@ export { bpfError, commandName, privilegeAdvice, type ErrorContext } from "./bpf
 export { Errno, errnoName, errnoMessage, errnoNumber } from "./errno.js";
 export { readFdinfo, parseFdinfo } from "./fdinfo.js";
 export { possibleCpus, possibleCpuCount, onlineCpus, parseCpuList } from "./cpus.js";
-export { BPFFS_DEFAULT, BPF_FS_MAGIC, bpffsMounts, ensureBpffs, isOnBpffs, preparePinPath } from "./bpffs.js";
+export { BPFFS_DEFAULT, BPF_FS_MAGIC, bpffsMounts, ensureBpffs, isOnBpffs, preparePinPath, fdObjectKind, pinnedObjects } from "./bpffs.js";
 export { readKernelConfig, parseKernelConfig, kernelConfigPaths, type KernelConfig } from "./kconfig.js";
 export { runningKernelVersion, kernelVersionCode, versionCodeFrom, parseVersionCode, type UnameInfo } from "./version.js";
 export { hasBpfPrivilege, effectiveCapabilities, hasCapability, missingBpfCapabilities, unprivilegedBpfDisabled, Capability } from "./privileges.js";
@@ -90,3 +90,5 @@ export { probeBtfFeature, btfProbeBlob, type BtfFeatureName } from "./features/b
 export { probeMisc, miscFeatureNames, type MiscFeatureName } from "./features/misc.js";
 export { BtfBlob, BtfKind, localStorageBtf, type BtfKindName } from "./features/btf-blob.js";
 export { logLines, verifierError, lastInstructionIndex } from "./verifier-log.js";
+export { bpfSysctls, readProcfsNumber, procfsMounted } from "./sysctl.js";
+export { btfTypeName } from "./btf-names.js";

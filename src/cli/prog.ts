@@ -1,0 +1,202 @@
+// corebpf prog { show | list } [PROG] [-f] [-j|-p]; PROG := id N | pinned PATH | tag TAG | name NAME
+//
+// Prints what bpftool 7.1 prints. Not printed: offload device ("offloaded_to"),
+// "pids" (this bpftool build has no pid iterator either) and bpf_metadata_*
+// variables (need BTF value dumping).
+import { CoreBpfError, SyscallError, UsageError } from "../errors.js";
+import {
+  Fd,
+  btfInfo,
+  btfTypeName,
+  errnoMessage,
+  getFdById,
+  ids,
+  objGet,
+  pinnedObjects,
+  programInfo,
+  readFdinfo,
+  tryGetFdById,
+  LE,
+  type ProgramInfo,
+} from "../kernel/index.js";
+import { type CliContext, matchKeyword } from "./args.js";
+import { BpftoolJson } from "./bpftool-json.js";
+import { bootTimeToEpoch, formatLocalTime, parseSelector, takeBpffsFlag, type Selector } from "./show-common.js";
+
+const BTF_KIND_FUNC = 12;
+
+/** The program's full name: the kernel keeps 15 bytes, bpftool recovers the rest from BTF. */
+function fullName(info: ProgramInfo, fd: number): string {
+  if (info.name.length < 15 || info.btfId === 0 || info.nrFuncInfo === 0) return info.name;
+  try {
+    const withFuncs = programInfo(fd, { funcInfo: true });
+    const rec = withFuncs.funcInfo;
+    if (!rec || rec.length < 8) return info.name;
+    const typeId = new DataView(rec.buffer, rec.byteOffset, rec.byteLength).getUint32(4, LE);
+    using btf = new Fd(getFdById("btf", info.btfId));
+    const raw = btfInfo(btf.value, true).data;
+    const t = raw ? btfTypeName(raw, typeId) : undefined;
+    return t && t.kind === BTF_KIND_FUNC ? t.name : info.name;
+  } catch {
+    return info.name;
+  }
+}
+
+interface Shown {
+  info: ProgramInfo;
+  name: string;
+  memlock: string | undefined;
+  pinned: string[];
+}
+
+function collect(fd: number, pins: globalThis.Map<number, string[]> | undefined): Shown {
+  const info = programInfo(fd);
+  return { info, name: fullName(info, fd), memlock: readFdinfo(fd)["memlock"], pinned: pins?.get(info.id) ?? [] };
+}
+
+function plain(s: Shown): string {
+  const { info } = s;
+  let out = `${info.id}: ${info.typeName ?? `type ${info.type}`}  `;
+  if (info.name) out += `name ${s.name}  `;
+  out += `tag ${info.tag}`;
+  if (info.gplCompatible) out += "  gpl";
+  if (info.runTimeNs) out += ` run_time_ns ${info.runTimeNs} run_cnt ${info.runCnt}`;
+  if (info.recursionMisses) out += ` recursion_misses ${info.recursionMisses}`;
+  out += "\n";
+  if (info.loadTime) out += `\tloaded_at ${formatLocalTime(bootTimeToEpoch(info.loadTime))}  uid ${info.createdByUid}\n`;
+  out += `\txlated ${info.xlatedProgLen}B`;
+  out += info.jitedProgLen ? `  jited ${info.jitedProgLen}B` : "  not jited";
+  if (s.memlock !== undefined) out += `  memlock ${s.memlock}B`;
+  if (info.mapIds.length) out += `  map_ids ${info.mapIds.join(",")}`;
+  for (const p of s.pinned) out += `\n\tpinned ${p}`;
+  if (info.btfId) out += `\n\tbtf_id ${info.btfId}`;
+  return out + "\n";
+}
+
+function json(w: BpftoolJson, s: Shown): void {
+  const { info } = s;
+  w.startObject();
+  w.uintField("id", info.id);
+  if (info.typeName) w.stringField("type", info.typeName);
+  else w.uintField("type", info.type);
+  if (info.name) w.stringField("name", s.name);
+  w.name("tag").raw(`"${info.tag}"`);
+  w.boolField("gpl_compatible", info.gplCompatible);
+  if (info.runTimeNs) {
+    w.uintField("run_time_ns", info.runTimeNs);
+    w.uintField("run_cnt", info.runCnt);
+  }
+  if (info.recursionMisses) w.uintField("recursion_misses", info.recursionMisses);
+  if (info.loadTime) {
+    w.name("loaded_at").raw(String(bootTimeToEpoch(info.loadTime)));
+    w.uintField("uid", info.createdByUid);
+  }
+  w.uintField("bytes_xlated", info.xlatedProgLen);
+  if (info.jitedProgLen) {
+    w.boolField("jited", true);
+    w.uintField("bytes_jited", info.jitedProgLen);
+  } else {
+    w.boolField("jited", false);
+  }
+  if (s.memlock !== undefined) w.intField("bytes_memlock", Number.parseInt(s.memlock, 10));
+  if (info.mapIds.length) {
+    w.name("map_ids").startArray();
+    for (const id of info.mapIds) w.uint(id);
+    w.endArray();
+  }
+  if (info.btfId) w.intField("btf_id", info.btfId);
+  if (s.pinned.length) {
+    w.name("pinned").startArray();
+    for (const p of s.pinned) w.string(p);
+    w.endArray();
+  }
+  w.endObject();
+}
+
+/** fds of the programs a selector designates (the caller closes them). */
+function selectFds(sel: Selector): number[] {
+  switch (sel.kind) {
+    case "id":
+      try {
+        return [getFdById("prog", sel.id)];
+      } catch (err) {
+        if (err instanceof SyscallError) throw new CoreBpfError(err.code, `get by id (${sel.id}): ${errnoMessage(err.errnoNumber)}`);
+        throw err;
+      }
+    case "pinned":
+      try {
+        return [objGet(sel.path)];
+      } catch (err) {
+        if (err instanceof SyscallError) throw new CoreBpfError(err.code, `bpf obj get (${sel.path}): ${errnoMessage(err.errnoNumber)}`);
+        throw err;
+      }
+    default: {
+      const fds: number[] = [];
+      for (const id of ids("prog")) {
+        const fd = tryGetFdById("prog", id);
+        if (fd === undefined) continue;
+        const info = programInfo(fd);
+        const match = sel.kind === "tag" ? info.tag === sel.tag : fullName(info, fd) === sel.name || info.name === sel.name;
+        if (match) fds.push(fd);
+        else new Fd(fd).close();
+      }
+      if (fds.length === 0) throw new CoreBpfError("ENOENT", `no program with ${sel.kind} ${sel.kind === "tag" ? sel.tag : sel.name} found`);
+      return fds;
+    }
+  }
+}
+
+/** The `prog show` output (plain or JSON) as a string. */
+export function progShowOutput(args: readonly string[], ctx: Pick<CliContext, "json" | "pretty" | "bpffs">): string {
+  const { bpffs: flag, rest } = takeBpffsFlag(args);
+  const bpffs = flag || ctx.bpffs === true;
+  const sel = parseSelector(rest, true);
+  const pins = bpffs ? pinnedObjects("prog") : undefined;
+  const shown: Shown[] = [];
+  if (sel) {
+    for (const fd of selectFds(sel)) {
+      using owned = new Fd(fd);
+      shown.push(collect(owned.value, pins));
+    }
+  } else {
+    for (const id of ids("prog")) {
+      const fd = tryGetFdById("prog", id);
+      if (fd === undefined) continue;
+      using owned = new Fd(fd);
+      shown.push(collect(owned.value, pins));
+    }
+  }
+  if (!ctx.json) return shown.map(plain).join("");
+  const w = new BpftoolJson(ctx.pretty);
+  const array = !sel || shown.length > 1;
+  if (array) w.startArray();
+  for (const s of shown) json(w, s);
+  if (array) w.endArray();
+  return w.finish();
+}
+
+const help =
+  "Usage: corebpf prog { show | list } [PROG]\n" +
+  "       corebpf prog help\n\n" +
+  "       PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }\n" +
+  "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} }\n";
+
+export function run(args: string[], ctx: CliContext): number {
+  const [verb, ...rest] = args;
+  if (verb === undefined) {
+    process.stdout.write(progShowOutput([], ctx));
+    return 0;
+  }
+  if (verb === "help") {
+    process.stdout.write(help);
+    return 0;
+  }
+  const word = matchKeyword(verb, ["show", "list", "help"], "command");
+  if (word === "help") {
+    process.stdout.write(help);
+    return 0;
+  }
+  if (rest.some((a) => a.startsWith("-") && a !== "-f" && a !== "--bpffs")) throw new UsageError(`unknown option in '${rest.join(" ")}'`);
+  process.stdout.write(progShowOutput(rest, ctx));
+  return 0;
+}
