@@ -1,12 +1,15 @@
 // mmap of BPF_F_MMAPABLE maps (global data). A view can never outlive its
-// mapping: the mapping is unmapped only once close() was called (or the
-// MapMemory was dropped) AND every ArrayBuffer handed out has been collected.
+// mapping: close() atomically replaces the map's pages with private zeroed
+// anonymous memory (mmap MAP_FIXED), so views handed out earlier stay valid
+// memory but no longer touch the map (and the map can then be frozen: the
+// kernel refuses BPF_MAP_FREEZE while a writable mapping exists). The address
+// range itself is released when the last view is garbage collected.
 // Read-only mappings (frozen maps) expose no writable view at all, since a
 // write through one would crash the process instead of throwing.
 import koffi from "koffi";
 import { CoreBpfError } from "../errors.js";
 import { errnoName } from "./errno.js";
-import { MapMode, Prot, lastErrno, pageSize, rawMmap, rawMunmap } from "./sys.js";
+import { MapMode, Prot, lastErrno, pageSize, rawMmap, rawMmapAt, rawMunmap } from "./sys.js";
 
 interface Mapping {
   address: number;
@@ -23,9 +26,11 @@ export class MapMemory {
   /** Whether writes are allowed (false for frozen or read-only maps). */
   readonly writable: boolean;
   #buffer: ArrayBuffer | undefined;
+  readonly #address: number;
 
-  private constructor(buffer: ArrayBuffer, writable: boolean) {
+  private constructor(buffer: ArrayBuffer, address: number, writable: boolean) {
     this.#buffer = buffer;
+    this.#address = address;
     this.length = buffer.byteLength;
     this.writable = writable;
   }
@@ -44,7 +49,7 @@ export class MapMemory {
     }
     const buffer = koffi.view(BigInt(address), size);
     unmapWhenCollected.register(buffer, { address, length: size });
-    return new MapMemory(buffer, writable);
+    return new MapMemory(buffer, address, writable);
   }
 
   #live(): ArrayBuffer {
@@ -92,9 +97,15 @@ export class MapMemory {
     return this.#buffer === undefined;
   }
 
-  /** Drops this object's hold on the mapping; it is unmapped once no view remains. */
+  /** Detaches the map: earlier views now see inert zeroed memory (idempotent). */
   close(): void {
+    if (this.#buffer === undefined) return;
     this.#buffer = undefined;
+    const r = rawMmapAt(this.#address, this.length, Prot.READ | Prot.WRITE, MapMode.PRIVATE | MapMode.ANONYMOUS, -1, 0);
+    if (r !== this.#address) {
+      // Could not swap in anonymous memory: keep the map mapped rather than leave a hole.
+      throw new CoreBpfError(errnoName(lastErrno()), "map memory: cannot detach the mapping");
+    }
   }
 
   [Symbol.dispose](): void {

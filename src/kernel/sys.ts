@@ -103,7 +103,7 @@ export function rawClose(fd: number): number {
 }
 
 export const Prot = { READ: 1, WRITE: 2 } as const;
-export const MapMode = { SHARED: 0x01, PRIVATE: 0x02, ANONYMOUS: 0x20 } as const;
+export const MapMode = { SHARED: 0x01, PRIVATE: 0x02, FIXED: 0x10, ANONYMOUS: 0x20 } as const;
 
 let pageSizeValue: number | undefined;
 /** The system page size. */
@@ -114,6 +114,11 @@ export function pageSize(): number {
 /** mmap(2); returns the address, or -1 (errno). */
 export function rawMmap(length: number, prot: number, flags: number, fd: number, offset: number): number {
   return fns.mmap(0, length, prot, flags, fd, offset);
+}
+
+/** mmap(2) at a fixed address (MAP_FIXED replaces what is mapped there). */
+export function rawMmapAt(address: number, length: number, prot: number, flags: number, fd: number, offset: number): number {
+  return fns.mmap(address, length, prot, flags | MapMode.FIXED, fd, offset);
 }
 
 /** munmap(2). */
