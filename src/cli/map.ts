@@ -11,7 +11,8 @@ import { parseSelector, takeBpffsFlag, type Selector } from "./show-common.js";
 interface Shown {
   info: MapInfo;
   fdinfo: Record<string, string>;
-  pinned: string[];
+  /** Pinned paths; undefined unless -f found pins (bpftool then prints "pinned" for every object in JSON). */
+  pinned: string[] | undefined;
 }
 
 function plain(s: Shown): string {
@@ -31,7 +32,7 @@ function plain(s: Shown): string {
     }
     if (jited !== undefined) out += `owner${Number.parseInt(jited, 10) ? "" : " not"} jited`;
   }
-  for (const p of s.pinned) out += `\n\tpinned ${p}`;
+  for (const p of s.pinned ?? []) out += `\n\tpinned ${p}`;
   const frozen = Number.parseInt(fdinfo["frozen"] ?? "0", 10) || 0;
   if (info.btfId || frozen) out += "\n\t";
   if (info.btfId) out += `btf_id ${info.btfId}`;
@@ -64,7 +65,7 @@ function json(w: BpftoolJson, s: Shown): void {
   }
   w.intField("frozen", Number.parseInt(fdinfo["frozen"] ?? "0", 10) || 0);
   if (info.btfId) w.intField("btf_id", info.btfId);
-  if (s.pinned.length) {
+  if (s.pinned) {
     w.name("pinned").startArray();
     for (const p of s.pinned) w.string(p);
     w.endArray();
@@ -104,7 +105,7 @@ function selectFds(sel: Selector): number[] {
 
 function collect(fd: number, pins: globalThis.Map<number, string[]> | undefined): Shown {
   const info = mapInfo(fd);
-  return { info, fdinfo: readFdinfo(fd), pinned: pins?.get(info.id) ?? [] };
+  return { info, fdinfo: readFdinfo(fd), pinned: pins && pins.size > 0 ? (pins.get(info.id) ?? []) : undefined };
 }
 
 /** The `map show` output (plain or JSON) as a string. */

@@ -46,12 +46,13 @@ interface Shown {
   info: ProgramInfo;
   name: string;
   memlock: string | undefined;
-  pinned: string[];
+  /** Pinned paths; undefined unless -f found pins (bpftool then prints "pinned" for every object in JSON). */
+  pinned: string[] | undefined;
 }
 
 function collect(fd: number, pins: globalThis.Map<number, string[]> | undefined): Shown {
   const info = programInfo(fd);
-  return { info, name: fullName(info, fd), memlock: readFdinfo(fd)["memlock"], pinned: pins?.get(info.id) ?? [] };
+  return { info, name: fullName(info, fd), memlock: readFdinfo(fd)["memlock"], pinned: pins && pins.size > 0 ? (pins.get(info.id) ?? []) : undefined };
 }
 
 function plain(s: Shown): string {
@@ -68,7 +69,7 @@ function plain(s: Shown): string {
   out += info.jitedProgLen ? `  jited ${info.jitedProgLen}B` : "  not jited";
   if (s.memlock !== undefined) out += `  memlock ${s.memlock}B`;
   if (info.mapIds.length) out += `  map_ids ${info.mapIds.join(",")}`;
-  for (const p of s.pinned) out += `\n\tpinned ${p}`;
+  for (const p of s.pinned ?? []) out += `\n\tpinned ${p}`;
   if (info.btfId) out += `\n\tbtf_id ${info.btfId}`;
   return out + "\n";
 }
@@ -105,7 +106,7 @@ function json(w: BpftoolJson, s: Shown): void {
     w.endArray();
   }
   if (info.btfId) w.intField("btf_id", info.btfId);
-  if (s.pinned.length) {
+  if (s.pinned) {
     w.name("pinned").startArray();
     for (const p of s.pinned) w.string(p);
     w.endArray();
