@@ -7,43 +7,44 @@ import { lastErrno, rawClose, rawFcntl } from "./sys.js";
 const F_DUPFD_CLOEXEC = 1030;
 
 export class Fd {
-  #fd: number;
+  /** The descriptor number, or -1 once closed (hot paths read this instead of `value`). */
+  readonly raw: number;
 
   /** Takes ownership of `fd` (a non-negative descriptor). */
   constructor(fd: number) {
     if (!Number.isInteger(fd) || fd < 0) throw new CoreBpfError("BAD_FD", `invalid file descriptor ${fd}`);
-    this.#fd = fd;
+    this.raw = fd;
   }
 
   /** The descriptor number; throws once closed, so a stale number is never reused by mistake. */
   get value(): number {
-    if (this.#fd < 0) throw new CoreBpfError("CLOSED", "the object's file descriptor is closed", { hint: "the object was closed (or disposed) before this use" });
-    return this.#fd;
+    if (this.raw < 0) throw new CoreBpfError("CLOSED", "the object's file descriptor is closed", { hint: "the object was closed (or disposed) before this use" });
+    return this.raw;
   }
 
   get closed(): boolean {
-    return this.#fd < 0;
+    return this.raw < 0;
   }
 
   /** A new descriptor (close-on-exec) for the same object, owned by the returned Fd. */
   dup(): Fd {
     const fd = rawFcntl(this.value, F_DUPFD_CLOEXEC, 0);
-    if (fd < 0) throw new CoreBpfError(errnoName(lastErrno()), `cannot duplicate fd ${this.#fd}`);
+    if (fd < 0) throw new CoreBpfError(errnoName(lastErrno()), `cannot duplicate fd ${this.raw}`);
     return new Fd(fd);
   }
 
   /** Gives up ownership: returns the number, which the caller must close. */
   release(): number {
     const fd = this.value;
-    this.#fd = -1;
+    (this as { raw: number }).raw = -1;
     return fd;
   }
 
   /** Closes the descriptor; later calls do nothing. */
   close(): void {
-    const fd = this.#fd;
+    const fd = this.raw;
     if (fd < 0) return;
-    this.#fd = -1;
+    (this as { raw: number }).raw = -1;
     rawClose(fd);
   }
 
@@ -52,7 +53,7 @@ export class Fd {
   }
 
   toString(): string {
-    return this.#fd < 0 ? "fd(closed)" : `fd(${this.#fd})`;
+    return this.raw < 0 ? "fd(closed)" : `fd(${this.raw})`;
   }
 }
 

@@ -19,7 +19,7 @@ import { createMapFd, type MapSpec } from "./map-create.js";
 import { MapMemory } from "./map-memory.js";
 import { lookupBatch, updateBatch, deleteBatch, type BatchOptions } from "./map-batch.js";
 import { probeMapType } from "./features/map-types.js";
-import { LE, Scratch, lastErrno, rawBpf, setU64 } from "./sys.js";
+import { LE, NativeBuffer, SYS_BPF, lastErrno, setU64, syscall4 } from "./sys.js";
 import { Cmd, MapType } from "./uapi.js";
 
 export type { MapSpec } from "./map-create.js";
@@ -30,9 +30,18 @@ export interface MapCodecs<K, V> {
   value?: Codec<V>;
 }
 
-const elemScratch = new Scratch(4096);
-
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
+
+/** dst.set(src) without the builtin's fixed cost for the few bytes of typical keys. */
+function copyBytes(dst: Uint8Array, src: Uint8Array): void {
+  const n = src.length;
+  if (n > 16) dst.set(src);
+  else for (let i = 0; i < n; i++) dst[i] = src[i]!;
+}
+
+// Layout of a map's own native block: the element command's attr, then the
+// key, the next key (GET_NEXT_KEY) and the value.
+const ELEM_ATTR = MapElem.size;
 
 /** A BPF map in the kernel, owned by this object. */
 export class Map<K = Uint8Array, V = Uint8Array> {
@@ -52,15 +61,21 @@ export class Map<K = Uint8Array, V = Uint8Array> {
   readonly valueCodec: Codec<V>;
   #pinnedPath: string | undefined;
 
-  // Views into the shared scratch, rebuilt when the scratch is reallocated.
-  #generation = -1;
-  #keyView: Uint8Array = new Uint8Array(0);
-  #nextView: Uint8Array = new Uint8Array(0);
-  #valueView: Uint8Array = new Uint8Array(0);
-  #keyAddr = 0;
-  #nextAddr = 0;
-  #valueAddr = 0;
-  readonly #scratchBytes: number;
+  // This map's native block (attr, key, next key, value) and views into it.
+  // It is freed by the garbage collector, never by close(), so no view can dangle.
+  readonly #mem: NativeBuffer;
+  readonly #attrView: DataView;
+  readonly #attrAddr: number;
+  readonly #keyView: Uint8Array;
+  readonly #nextView: Uint8Array;
+  readonly #valueView: Uint8Array;
+  readonly #keyAddr: number;
+  readonly #nextAddr: number;
+  readonly #valueAddr: number;
+  // What the attr holds now, so that repeated calls skip rewriting it.
+  #attrKey = -1;
+  #attrValue = -1;
+  #attrFlags = -1;
 
   private constructor(fd: Fd, info: Pick<MapInfo, "type" | "name" | "keySize" | "valueSize" | "maxEntries" | "flags">, codecs: MapCodecs<K, V>) {
     this.fd = fd;
@@ -74,7 +89,17 @@ export class Map<K = Uint8Array, V = Uint8Array> {
     this.valueBytes = this.perCpu ? align8(info.valueSize) * possibleCpuCount() : info.valueSize;
     this.keyCodec = codecs.key ?? (bytesCodec as unknown as Codec<K>);
     this.valueCodec = codecs.value ?? (bytesCodec as unknown as Codec<V>);
-    this.#scratchBytes = 2 * align8(this.keySize) + align8(Math.max(this.valueBytes, this.valueSize));
+    const k = align8(this.keySize);
+    this.#mem = NativeBuffer.alloc(ELEM_ATTR + 2 * k + align8(Math.max(this.valueBytes, this.valueSize)));
+    const bytes = this.#mem.bytes;
+    this.#attrView = this.#mem.view;
+    this.#attrAddr = this.#mem.address;
+    this.#keyView = bytes.subarray(ELEM_ATTR, ELEM_ATTR + this.keySize);
+    this.#nextView = bytes.subarray(ELEM_ATTR + k, ELEM_ATTR + k + this.keySize);
+    this.#valueView = bytes.subarray(ELEM_ATTR + 2 * k, ELEM_ATTR + 2 * k + this.valueBytes);
+    this.#keyAddr = this.#mem.address + ELEM_ATTR;
+    this.#nextAddr = this.#keyAddr + k;
+    this.#valueAddr = this.#keyAddr + 2 * k;
   }
 
   /** Creates a map from a spec (BPF_MAP_CREATE). */
@@ -144,26 +169,13 @@ export class Map<K = Uint8Array, V = Uint8Array> {
 
   // ---- raw element operations -------------------------------------------
 
-  #bind(): void {
-    if (this.#generation === elemScratch.generation) return;
-    const buf = elemScratch.ensure(this.#scratchBytes);
-    const k = align8(this.keySize);
-    this.#keyView = buf.bytes.subarray(0, this.keySize);
-    this.#nextView = buf.bytes.subarray(k, k + this.keySize);
-    this.#valueView = buf.bytes.subarray(2 * k, 2 * k + this.valueBytes);
-    this.#keyAddr = buf.address;
-    this.#nextAddr = buf.address + k;
-    this.#valueAddr = buf.address + 2 * k;
-    this.#generation = elemScratch.generation;
-  }
-
   #encodeKey(key: K | undefined): boolean {
     if (this.keySize === 0 || key === undefined) return false;
     const bytes = this.keyCodec.encode(key);
     if (bytes.length !== this.keySize) {
       throw new CoreBpfError("BAD_KEY", `${this.label}: key is ${bytes.length} bytes, the map's key size is ${this.keySize}`);
     }
-    this.#keyView.set(bytes);
+    copyBytes(this.#keyView, bytes);
     return true;
   }
 
@@ -172,18 +184,29 @@ export class Map<K = Uint8Array, V = Uint8Array> {
     if (bytes.length !== this.valueSize) {
       throw new CoreBpfError("BAD_VALUE", `${this.label}: value is ${bytes.length} bytes, the map's value size is ${this.valueSize}`);
     }
-    this.#valueView.set(bytes);
+    copyBytes(this.#valueView, bytes);
   }
 
-  /** One element command on the scratch key/value; returns 0 or -errno. */
+  /** One element command on this map's key/value; returns 0 or -errno. */
   #elem(cmd: number, withKey: boolean, valueAddr: number, flags: number): number {
-    const v = attr.view;
-    v.setUint32(MapElem.map_fd, this.fd.value, LE);
-    v.setUint32(4, 0, LE);
-    setU64(v, MapElem.key, withKey ? this.#keyAddr : 0);
-    setU64(v, MapElem.value, valueAddr);
-    setU64(v, MapElem.flags, flags);
-    const r = rawBpf(cmd, attr.address, MapElem.size);
+    const fd = this.fd.raw;
+    if (fd < 0) return this.fd.value; // throws CLOSED
+    const v = this.#attrView;
+    v.setUint32(MapElem.map_fd, fd, LE);
+    const keyAddr = withKey ? this.#keyAddr : 0;
+    if (keyAddr !== this.#attrKey) {
+      setU64(v, MapElem.key, keyAddr);
+      this.#attrKey = keyAddr;
+    }
+    if (valueAddr !== this.#attrValue) {
+      setU64(v, MapElem.value, valueAddr);
+      this.#attrValue = valueAddr;
+    }
+    if (flags !== this.#attrFlags) {
+      setU64(v, MapElem.flags, flags);
+      this.#attrFlags = flags;
+    }
+    const r = syscall4(SYS_BPF, cmd, this.#attrAddr, MapElem.size);
     return r < 0 ? -lastErrno() : r;
   }
 
@@ -202,12 +225,11 @@ export class Map<K = Uint8Array, V = Uint8Array> {
    * returns false when absent. Allocation-free with a byte key.
    */
   getInto(key: K, out: Uint8Array, flags = 0): boolean {
-    this.#bind();
     const withKey = this.#encodeKey(key);
     const r = this.#elem(Cmd.MAP_LOOKUP_ELEM, withKey, this.#valueAddr, flags);
     if (r === -Errno.ENOENT) return false;
     if (r < 0) this.#fail(Cmd.MAP_LOOKUP_ELEM, r);
-    out.set(this.#valueView);
+    copyBytes(out, this.#valueView);
     return true;
   }
 
@@ -220,7 +242,6 @@ export class Map<K = Uint8Array, V = Uint8Array> {
 
   /** Whether `key` is present. */
   has(key: K): boolean {
-    this.#bind();
     const withKey = this.#encodeKey(key);
     const r = this.#elem(Cmd.MAP_LOOKUP_ELEM, withKey, this.#valueAddr, 0);
     if (r === -Errno.ENOENT) return false;
@@ -231,7 +252,6 @@ export class Map<K = Uint8Array, V = Uint8Array> {
   /** Creates or updates `key` (flags: UpdateFlags.ANY, NOEXIST, EXIST, F_LOCK). */
   set(key: K, value: V, flags: number = UpdateFlags.ANY): void {
     this.#noPerCpu("set");
-    this.#bind();
     const withKey = this.#encodeKey(key);
     this.#encodeValue(value);
     const r = this.#elem(Cmd.MAP_UPDATE_ELEM, withKey, this.#valueAddr, flags);
@@ -240,7 +260,6 @@ export class Map<K = Uint8Array, V = Uint8Array> {
 
   /** Deletes `key`; returns false when it was absent. */
   delete(key: K): boolean {
-    this.#bind();
     const withKey = this.#encodeKey(key);
     const r = this.#elem(Cmd.MAP_DELETE_ELEM, withKey, 0, 0);
     if (r === -Errno.ENOENT) return false;
@@ -251,7 +270,6 @@ export class Map<K = Uint8Array, V = Uint8Array> {
   /** Removes `key` and returns its value (hash maps since 5.14); undefined when absent. */
   lookupAndDelete(key: K, flags = 0): V | undefined {
     this.#noPerCpu("lookupAndDelete");
-    this.#bind();
     const withKey = this.#encodeKey(key);
     const r = this.#elem(Cmd.MAP_LOOKUP_AND_DELETE_ELEM, withKey, this.#valueAddr, flags);
     if (r === -Errno.ENOENT) return undefined;
@@ -262,7 +280,6 @@ export class Map<K = Uint8Array, V = Uint8Array> {
   /** Stores an fd as the value (prog_array, perf_event_array, maps of maps, ...). */
   setFd(key: K, target: FdLike, flags: number = UpdateFlags.ANY): void {
     if (this.valueSize !== 4) throw new CoreBpfError("BAD_VALUE", `${this.label}: values are ${this.valueSize} bytes, not an fd`);
-    this.#bind();
     const withKey = this.#encodeKey(key);
     new DataView(this.#valueView.buffer, this.#valueView.byteOffset, 4).setUint32(0, fdOf(target), LE);
     const r = this.#elem(Cmd.MAP_UPDATE_ELEM, withKey, this.#valueAddr, flags);
@@ -295,7 +312,6 @@ export class Map<K = Uint8Array, V = Uint8Array> {
   /** Sets `key` on every possible CPU: one value per CPU, or one value for all. */
   setPerCpu(key: K, values: V | readonly V[], flags: number = UpdateFlags.ANY): void {
     if (!this.perCpu) throw new CoreBpfError("NOT_PER_CPU_MAP", `${this.label}: setPerCpu on a map that is not per-CPU`, { hint: "use set()" });
-    this.#bind();
     const withKey = this.#encodeKey(key);
     const slot = align8(this.valueSize);
     const cpus = this.valueBytes / slot;
@@ -317,7 +333,6 @@ export class Map<K = Uint8Array, V = Uint8Array> {
 
   /** Queue/stack: appends a value (flags UpdateFlags.EXIST overwrites the oldest when full). Bloom filter: adds it. */
   push(value: V, flags: number = UpdateFlags.ANY): void {
-    this.#bind();
     this.#encodeValue(value);
     const r = this.#elem(Cmd.MAP_UPDATE_ELEM, false, this.#valueAddr, flags);
     if (r < 0) this.#fail(Cmd.MAP_UPDATE_ELEM, r);
@@ -325,7 +340,6 @@ export class Map<K = Uint8Array, V = Uint8Array> {
 
   /** Queue/stack: removes and returns the next value, or undefined when empty. */
   pop(): V | undefined {
-    this.#bind();
     const r = this.#elem(Cmd.MAP_LOOKUP_AND_DELETE_ELEM, false, this.#valueAddr, 0);
     if (r === -Errno.ENOENT) return undefined;
     if (r < 0) this.#fail(Cmd.MAP_LOOKUP_AND_DELETE_ELEM, r);
@@ -334,7 +348,6 @@ export class Map<K = Uint8Array, V = Uint8Array> {
 
   /** Queue/stack: the next value without removing it, or undefined when empty. */
   peek(): V | undefined {
-    this.#bind();
     const r = this.#elem(Cmd.MAP_LOOKUP_ELEM, false, this.#valueAddr, 0);
     if (r === -Errno.ENOENT) return undefined;
     if (r < 0) this.#fail(Cmd.MAP_LOOKUP_ELEM, r);
@@ -343,7 +356,6 @@ export class Map<K = Uint8Array, V = Uint8Array> {
 
   /** Bloom filter: false when `value` was certainly never pushed. */
   mayContain(value: V): boolean {
-    this.#bind();
     this.#encodeValue(value);
     const r = this.#elem(Cmd.MAP_LOOKUP_ELEM, false, this.#valueAddr, 0);
     if (r === -Errno.ENOENT) return false;
@@ -355,12 +367,11 @@ export class Map<K = Uint8Array, V = Uint8Array> {
 
   /** BPF_MAP_GET_NEXT_KEY after `prev` (first key when undefined) into `out`; false at the end. */
   nextKeyInto(prev: Uint8Array | undefined, out: Uint8Array): boolean {
-    this.#bind();
-    if (prev) this.#keyView.set(prev);
+    if (prev) copyBytes(this.#keyView, prev);
     const r = this.#elem(Cmd.MAP_GET_NEXT_KEY, prev !== undefined, this.#nextAddr, 0);
     if (r === -Errno.ENOENT) return false;
     if (r < 0) this.#fail(Cmd.MAP_GET_NEXT_KEY, r);
-    out.set(this.#nextView);
+    copyBytes(out, this.#nextView);
     return true;
   }
 
@@ -408,8 +419,7 @@ export class Map<K = Uint8Array, V = Uint8Array> {
     this.#noPerCpu("entries");
     for (const k of this.rawKeys()) {
       const out = new Uint8Array(this.valueSize);
-      this.#bind();
-      this.#keyView.set(k);
+        this.#keyView.set(k);
       const r = this.#elem(Cmd.MAP_LOOKUP_ELEM, true, this.#valueAddr, 0);
       if (r === -Errno.ENOENT) continue;
       if (r < 0) this.#fail(Cmd.MAP_LOOKUP_ELEM, r);
@@ -427,8 +437,7 @@ export class Map<K = Uint8Array, V = Uint8Array> {
   *entriesPerCpu(): Generator<[K, V[]]> {
     for (const k of this.rawKeys()) {
       const out = new Uint8Array(this.valueBytes);
-      this.#bind();
-      this.#keyView.set(k);
+        this.#keyView.set(k);
       const r = this.#elem(Cmd.MAP_LOOKUP_ELEM, true, this.#valueAddr, 0);
       if (r === -Errno.ENOENT) continue;
       if (r < 0) this.#fail(Cmd.MAP_LOOKUP_ELEM, r);

@@ -31,6 +31,8 @@ const numbersByArch: Record<string, SyscallNumbers> = {
 };
 
 const known = numbersByArch[arch];
+/** bpf()'s syscall number, or -1 on an unknown architecture (the call then fails with ENOSYS). */
+export const SYS_BPF = known?.bpf ?? -1;
 /** Syscall numbers for this process's architecture; throws on an unknown one when used. */
 export const SYS: SyscallNumbers = known ?? {
   get bpf(): number {
@@ -86,6 +88,9 @@ const fns = {
 export function lastErrno(): number {
   return koffi.errno() as number;
 }
+
+/** The koffi binding of syscall(2) with four integer arguments, for the map hot path. */
+export const syscall4: (nr: number, a1: number, a2: number, a3: number) => number = fns.syscall;
 
 /** bpf(cmd, attr, size): the fd/0 result, or -1 with errno set (read it with lastErrno()). */
 export function rawBpf(cmd: number, attrAddress: number, size: number): number {
