@@ -2,11 +2,10 @@
 //
 // Prints what bpftool 7.1 prints. Not printed: offload device ("offloaded_to")
 // and "pids" (this bpftool build has no pid iterator either).
-import { CoreBpfError, SyscallError, UsageError } from "../errors.js";
-import { Fd, MapType, errnoMessage, getFdById, ids, mapInfo, objGet, pinnedObjects, progTypeNames, readFdinfo, tryGetFdById, type MapInfo } from "../kernel/index.js";
-import { type CliContext, matchKeyword } from "./args.js";
+import { MapType, mapInfo, progTypeNames, readFdinfo, type MapInfo } from "../kernel/index.js";
+import { type CliContext } from "./args.js";
 import { BpftoolJson } from "./bpftool-json.js";
-import { parseSelector, takeBpffsFlag, type Selector } from "./show-common.js";
+import { runShow, showOutput, type ShowSpec } from "./show-common.js";
 
 interface Shown {
   info: MapInfo;
@@ -73,69 +72,23 @@ function json(w: BpftoolJson, s: Shown): void {
   w.endObject();
 }
 
-function selectFds(sel: Selector): number[] {
-  switch (sel.kind) {
-    case "id":
-      try {
-        return [getFdById("map", sel.id)];
-      } catch (err) {
-        if (err instanceof SyscallError) throw new CoreBpfError(err.code, `get map by id (${sel.id}): ${errnoMessage(err.errnoNumber)}`);
-        throw err;
-      }
-    case "pinned":
-      try {
-        return [objGet(sel.path)];
-      } catch (err) {
-        if (err instanceof SyscallError) throw new CoreBpfError(err.code, `bpf obj get (${sel.path}): ${errnoMessage(err.errnoNumber)}`);
-        throw err;
-      }
-    default: {
-      const fds: number[] = [];
-      for (const id of ids("map")) {
-        const fd = tryGetFdById("map", id);
-        if (fd === undefined) continue;
-        if (mapInfo(fd).name === (sel as { name: string }).name) fds.push(fd);
-        else new Fd(fd).close();
-      }
-      if (fds.length === 0) throw new CoreBpfError("ENOENT", `no map with name ${(sel as { name: string }).name} found`);
-      return fds;
-    }
-  }
-}
-
 function collect(fd: number, pins: globalThis.Map<number, string[]> | undefined): Shown {
   const info = mapInfo(fd);
   return { info, fdinfo: readFdinfo(fd), pinned: pins && pins.size > 0 ? (pins.get(info.id) ?? []) : undefined };
 }
 
+const spec: ShowSpec<Shown> = {
+  kind: "map",
+  byIdError: "get map by id",
+  collect,
+  matches: (fd, sel) => sel.kind === "name" && mapInfo(fd).name === sel.name,
+  plain,
+  json,
+};
+
 /** The `map show` output (plain or JSON) as a string. */
 export function mapShowOutput(args: readonly string[], ctx: Pick<CliContext, "json" | "pretty" | "bpffs">): string {
-  const { bpffs: flag, rest } = takeBpffsFlag(args);
-  const bpffs = flag || ctx.bpffs === true;
-  const sel = parseSelector(rest, false);
-  const pins = bpffs ? pinnedObjects("map") : undefined;
-  const shown: Shown[] = [];
-  const fds = sel ? selectFds(sel) : undefined;
-  if (fds) {
-    for (const fd of fds) {
-      using owned = new Fd(fd);
-      shown.push(collect(owned.value, pins));
-    }
-  } else {
-    for (const id of ids("map")) {
-      const fd = tryGetFdById("map", id);
-      if (fd === undefined) continue;
-      using owned = new Fd(fd);
-      shown.push(collect(owned.value, pins));
-    }
-  }
-  if (!ctx.json) return shown.map(plain).join("");
-  const w = new BpftoolJson(ctx.pretty);
-  const array = !sel || shown.length > 1;
-  if (array) w.startArray();
-  for (const s of shown) json(w, s);
-  if (array) w.endArray();
-  return w.finish();
+  return showOutput(spec, args, ctx);
 }
 
 const help =
@@ -145,17 +98,5 @@ const help =
   "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} }\n";
 
 export function run(args: string[], ctx: CliContext): number {
-  const [verb, ...rest] = args;
-  if (verb === undefined) {
-    process.stdout.write(mapShowOutput([], ctx));
-    return 0;
-  }
-  const word = matchKeyword(verb, ["show", "list", "help"], "command");
-  if (word === "help") {
-    process.stdout.write(help);
-    return 0;
-  }
-  if (rest.some((a) => a.startsWith("-") && a !== "-f" && a !== "--bpffs")) throw new UsageError(`unknown option in '${rest.join(" ")}'`);
-  process.stdout.write(mapShowOutput(rest, ctx));
-  return 0;
+  return runShow(spec, help, args, ctx);
 }

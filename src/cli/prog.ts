@@ -3,25 +3,10 @@
 // Prints what bpftool 7.1 prints. Not printed: offload device ("offloaded_to"),
 // "pids" (this bpftool build has no pid iterator either) and bpf_metadata_*
 // variables (need BTF value dumping).
-import { CoreBpfError, SyscallError, UsageError } from "../errors.js";
-import {
-  Fd,
-  btfInfo,
-  btfTypeName,
-  errnoMessage,
-  getFdById,
-  ids,
-  objGet,
-  pinnedObjects,
-  programInfo,
-  readFdinfo,
-  tryGetFdById,
-  LE,
-  type ProgramInfo,
-} from "../kernel/index.js";
-import { type CliContext, matchKeyword } from "./args.js";
+import { Fd, LE, btfInfo, btfTypeName, getFdById, programInfo, readFdinfo, type ProgramInfo } from "../kernel/index.js";
+import { type CliContext } from "./args.js";
 import { BpftoolJson } from "./bpftool-json.js";
-import { bootTimeToEpoch, formatLocalTime, parseSelector, takeBpffsFlag, type Selector } from "./show-common.js";
+import { bootTimeToEpoch, formatLocalTime, runShow, showOutput, type ShowSpec } from "./show-common.js";
 
 const BTF_KIND_FUNC = 12;
 
@@ -114,66 +99,21 @@ function json(w: BpftoolJson, s: Shown): void {
   w.endObject();
 }
 
-/** fds of the programs a selector designates (the caller closes them). */
-function selectFds(sel: Selector): number[] {
-  switch (sel.kind) {
-    case "id":
-      try {
-        return [getFdById("prog", sel.id)];
-      } catch (err) {
-        if (err instanceof SyscallError) throw new CoreBpfError(err.code, `get by id (${sel.id}): ${errnoMessage(err.errnoNumber)}`);
-        throw err;
-      }
-    case "pinned":
-      try {
-        return [objGet(sel.path)];
-      } catch (err) {
-        if (err instanceof SyscallError) throw new CoreBpfError(err.code, `bpf obj get (${sel.path}): ${errnoMessage(err.errnoNumber)}`);
-        throw err;
-      }
-    default: {
-      const fds: number[] = [];
-      for (const id of ids("prog")) {
-        const fd = tryGetFdById("prog", id);
-        if (fd === undefined) continue;
-        const info = programInfo(fd);
-        const match = sel.kind === "tag" ? info.tag === sel.tag : fullName(info, fd) === sel.name || info.name === sel.name;
-        if (match) fds.push(fd);
-        else new Fd(fd).close();
-      }
-      if (fds.length === 0) throw new CoreBpfError("ENOENT", `no program with ${sel.kind} ${sel.kind === "tag" ? sel.tag : sel.name} found`);
-      return fds;
-    }
-  }
-}
+const spec: ShowSpec<Shown> = {
+  kind: "prog",
+  byIdError: "get by id",
+  collect,
+  matches(fd, sel) {
+    const info = programInfo(fd);
+    return sel.kind === "tag" ? info.tag === sel.tag : sel.kind === "name" && (fullName(info, fd) === sel.name || info.name === sel.name);
+  },
+  plain,
+  json,
+};
 
 /** The `prog show` output (plain or JSON) as a string. */
 export function progShowOutput(args: readonly string[], ctx: Pick<CliContext, "json" | "pretty" | "bpffs">): string {
-  const { bpffs: flag, rest } = takeBpffsFlag(args);
-  const bpffs = flag || ctx.bpffs === true;
-  const sel = parseSelector(rest, true);
-  const pins = bpffs ? pinnedObjects("prog") : undefined;
-  const shown: Shown[] = [];
-  if (sel) {
-    for (const fd of selectFds(sel)) {
-      using owned = new Fd(fd);
-      shown.push(collect(owned.value, pins));
-    }
-  } else {
-    for (const id of ids("prog")) {
-      const fd = tryGetFdById("prog", id);
-      if (fd === undefined) continue;
-      using owned = new Fd(fd);
-      shown.push(collect(owned.value, pins));
-    }
-  }
-  if (!ctx.json) return shown.map(plain).join("");
-  const w = new BpftoolJson(ctx.pretty);
-  const array = !sel || shown.length > 1;
-  if (array) w.startArray();
-  for (const s of shown) json(w, s);
-  if (array) w.endArray();
-  return w.finish();
+  return showOutput(spec, args, ctx);
 }
 
 const help =
@@ -183,21 +123,5 @@ const help =
   "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} }\n";
 
 export function run(args: string[], ctx: CliContext): number {
-  const [verb, ...rest] = args;
-  if (verb === undefined) {
-    process.stdout.write(progShowOutput([], ctx));
-    return 0;
-  }
-  if (verb === "help") {
-    process.stdout.write(help);
-    return 0;
-  }
-  const word = matchKeyword(verb, ["show", "list", "help"], "command");
-  if (word === "help") {
-    process.stdout.write(help);
-    return 0;
-  }
-  if (rest.some((a) => a.startsWith("-") && a !== "-f" && a !== "--bpffs")) throw new UsageError(`unknown option in '${rest.join(" ")}'`);
-  process.stdout.write(progShowOutput(rest, ctx));
-  return 0;
+  return runShow(spec, help, args, ctx);
 }

@@ -1,10 +1,10 @@
 // A BTF object in the kernel (BPF_BTF_LOAD, or one of the kernel's own by id).
 // Programs and maps reference it by fd for func_info, line_info and typed
 // keys/values. A rejected blob throws VerifierError with the BTF checker's log.
-import { unlinkSync } from "node:fs";
 import { CoreBpfError } from "../errors.js";
 import { attr, BtfLoad } from "./attr.js";
-import { bpfTry, getFdById, objGet, objPin } from "./bpf.js";
+import { bpfTry, getFdById, objGet } from "./bpf.js";
+import { KernelObject } from "./kernel-object.js";
 import { bpfError, commandName } from "./bpf-error.js";
 import { Errno } from "./errno.js";
 import { Fd } from "./fd.js";
@@ -45,14 +45,12 @@ function attempt(data: NativeBuffer, size: number, logLevel: number, logSize: nu
 }
 
 /** A kernel BTF object owned by this handle. */
-export class BtfHandle {
-  readonly fd: Fd;
+export class BtfHandle extends KernelObject {
   /** The BTF checker's log when one was requested. */
   readonly log: readonly string[];
-  #pinnedPath: string | undefined;
 
   private constructor(fd: Fd, log: readonly string[] = []) {
-    this.fd = fd;
+    super(fd);
     this.log = log;
   }
 
@@ -86,35 +84,16 @@ export class BtfHandle {
 
   static openPinned(path: string): BtfHandle {
     const h = new BtfHandle(new Fd(objGet(path)));
-    h.#pinnedPath = path;
+    h.pinnedPath = path;
     return h;
+  }
+
+  override get label(): string {
+    return "btf";
   }
 
   /** bpf_btf_info; `withData` also returns the raw BTF bytes. */
   info(withData = false): BtfInfo {
     return btfInfo(this.fd.value, withData, { object: "btf" });
-  }
-
-  pin(path: string): void {
-    objPin(this.fd.value, path, { object: "btf" });
-    this.#pinnedPath = path;
-  }
-
-  unpin(): void {
-    if (this.#pinnedPath === undefined) return;
-    unlinkSync(this.#pinnedPath);
-    this.#pinnedPath = undefined;
-  }
-
-  get closed(): boolean {
-    return this.fd.closed;
-  }
-
-  close(): void {
-    this.fd.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
   }
 }

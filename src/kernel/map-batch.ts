@@ -52,7 +52,7 @@ export function lookupBatch(map: BatchTarget, options: BatchOptions = {}): [Uint
   let size = Math.max(1, options.batchSize ?? Math.min(map.maxEntries || 1, 256));
   const tokenSize = Math.max(map.keySize, 8);
   const out: [Uint8Array, Uint8Array][] = [];
-  let tokens = NativeBuffer.alloc(2 * tokenSize);
+  const tokens = NativeBuffer.alloc(2 * tokenSize);
   let buf = NativeBuffer.alloc(size * (map.keySize + map.valueBytes));
   try {
     let first = true;

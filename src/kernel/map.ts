@@ -3,10 +3,10 @@
 // filters, pinning and mmap. Element operations are allocation-free on the
 // raw path (getInto/set with byte keys): one shared native scratch area holds
 // key and value, one shared attr buffer the command.
-import { unlinkSync } from "node:fs";
 import { CoreBpfError, NotSupportedError } from "../errors.js";
 import { attr, MapElem } from "./attr.js";
-import { bpfCall, getFdById, objGet, objPin } from "./bpf.js";
+import { bpfCall, getFdById, objGet } from "./bpf.js";
+import { KernelObject } from "./kernel-object.js";
 import { bpfError } from "./bpf-error.js";
 import { bytesCodec, type Codec } from "./codec.js";
 import { possibleCpuCount } from "./cpus.js";
@@ -44,9 +44,7 @@ function copyBytes(dst: Uint8Array, src: Uint8Array): void {
 const ELEM_ATTR = MapElem.size;
 
 /** A BPF map in the kernel, owned by this object. */
-export class Map<K = Uint8Array, V = Uint8Array> {
-  /** The map's file descriptor (closed by close()). */
-  readonly fd: Fd;
+export class Map<K = Uint8Array, V = Uint8Array> extends KernelObject {
   readonly type: number;
   readonly name: string;
   readonly keySize: number;
@@ -59,7 +57,6 @@ export class Map<K = Uint8Array, V = Uint8Array> {
   readonly valueBytes: number;
   readonly keyCodec: Codec<K>;
   readonly valueCodec: Codec<V>;
-  #pinnedPath: string | undefined;
 
   // This map's native block (attr, key, next key, value) and views into it.
   // It is freed by the garbage collector, never by close(), so no view can dangle.
@@ -78,7 +75,7 @@ export class Map<K = Uint8Array, V = Uint8Array> {
   #attrFlags = -1;
 
   private constructor(fd: Fd, info: Pick<MapInfo, "type" | "name" | "keySize" | "valueSize" | "maxEntries" | "flags">, codecs: MapCodecs<K, V>) {
-    this.fd = fd;
+    super(fd);
     this.type = info.type;
     this.name = info.name;
     this.keySize = info.keySize;
@@ -142,7 +139,7 @@ export class Map<K = Uint8Array, V = Uint8Array> {
     const fd = new Fd(objGet(path, openFlags));
     try {
       const map = Map.fromFd(fd, codecs);
-      map.#pinnedPath = path;
+      map.pinnedPath = path;
       return map;
     } catch (err) {
       fd.close();
@@ -153,18 +150,13 @@ export class Map<K = Uint8Array, V = Uint8Array> {
   /** The same kernel map (same fd, same ownership) seen through other codecs. */
   withCodecs<K2, V2>(codecs: MapCodecs<K2, V2>): Map<K2, V2> {
     const other = new Map<K2, V2>(this.fd, this, codecs);
-    other.#pinnedPath = this.#pinnedPath;
+    other.pinnedPath = this.pinnedPath;
     return other;
   }
 
   /** "map 'name'" for error messages. */
-  get label(): string {
+  override get label(): string {
     return `map '${this.name}'`;
-  }
-
-  /** The path this map was pinned at or opened from, if any. */
-  get pinnedPath(): string | undefined {
-    return this.#pinnedPath;
   }
 
   // ---- raw element operations -------------------------------------------
@@ -414,17 +406,21 @@ export class Map<K = Uint8Array, V = Uint8Array> {
     for (const k of this.rawKeys()) yield this.keyCodec.decode(k);
   }
 
+  /** The value bytes (all CPUs) of a raw key, or undefined when it vanished. */
+  #lookupRaw(key: Uint8Array): Uint8Array | undefined {
+    copyBytes(this.#keyView, key);
+    const r = this.#elem(Cmd.MAP_LOOKUP_ELEM, true, this.#valueAddr, 0);
+    if (r === -Errno.ENOENT) return undefined;
+    if (r < 0) this.#fail(Cmd.MAP_LOOKUP_ELEM, r);
+    return this.#valueView.slice();
+  }
+
   /** [key, value] pairs; entries deleted during the walk are skipped. */
   *entries(): Generator<[K, V]> {
     this.#noPerCpu("entries");
     for (const k of this.rawKeys()) {
-      const out = new Uint8Array(this.valueSize);
-        this.#keyView.set(k);
-      const r = this.#elem(Cmd.MAP_LOOKUP_ELEM, true, this.#valueAddr, 0);
-      if (r === -Errno.ENOENT) continue;
-      if (r < 0) this.#fail(Cmd.MAP_LOOKUP_ELEM, r);
-      out.set(this.#valueView);
-      yield [this.keyCodec.decode(k), this.valueCodec.decode(out)];
+      const v = this.#lookupRaw(k);
+      if (v) yield [this.keyCodec.decode(k), this.valueCodec.decode(v)];
     }
   }
 
@@ -436,13 +432,8 @@ export class Map<K = Uint8Array, V = Uint8Array> {
   /** [key, per-CPU values] pairs of a per-CPU map. */
   *entriesPerCpu(): Generator<[K, V[]]> {
     for (const k of this.rawKeys()) {
-      const out = new Uint8Array(this.valueBytes);
-        this.#keyView.set(k);
-      const r = this.#elem(Cmd.MAP_LOOKUP_ELEM, true, this.#valueAddr, 0);
-      if (r === -Errno.ENOENT) continue;
-      if (r < 0) this.#fail(Cmd.MAP_LOOKUP_ELEM, r);
-      out.set(this.#valueView);
-      yield [this.keyCodec.decode(k), this.#splitPerCpu(out)];
+      const v = this.#lookupRaw(k);
+      if (v) yield [this.keyCodec.decode(k), this.#splitPerCpu(v)];
     }
   }
 
@@ -504,19 +495,6 @@ export class Map<K = Uint8Array, V = Uint8Array> {
     return readFdinfo(this.fd.value)["frozen"] === "1";
   }
 
-  /** Pins the map at `path` on a bpffs. */
-  pin(path: string): void {
-    objPin(this.fd.value, path, { object: this.label });
-    this.#pinnedPath = path;
-  }
-
-  /** Removes the pin this object made or was opened from (the map lives on while referenced). */
-  unpin(): void {
-    if (this.#pinnedPath === undefined) return;
-    unlinkSync(this.#pinnedPath);
-    this.#pinnedPath = undefined;
-  }
-
   /** bpf_map_info from the kernel (id, btf ids, ...). */
   info(): MapInfo {
     return mapInfo(this.fd.value, { object: this.label });
@@ -535,18 +513,6 @@ export class Map<K = Uint8Array, V = Uint8Array> {
     return MapMemory.map(this.fd.value, length, writable, this.label);
   }
 
-  get closed(): boolean {
-    return this.fd.closed;
-  }
-
-  /** Closes the fd (idempotent); the kernel frees the map when nothing else holds it. */
-  close(): void {
-    this.fd.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
 }
 
 export { Map as BpfMap };

@@ -2,10 +2,10 @@
 // without a log, on failure reload with a large log, grow it on ENOSPC), and
 // BPF_PROG_TEST_RUN. LINK_CREATE/PROG_ATTACH belong to the attach layer,
 // which takes `program.fd`.
-import { unlinkSync } from "node:fs";
 import { CoreBpfError, NotSupportedError } from "../errors.js";
 import { attr, ProgLoad } from "./attr.js";
-import { bpfCall, bpfTry, getFdById, objGet, objPin } from "./bpf.js";
+import { bpfCall, bpfTry, getFdById, objGet } from "./bpf.js";
+import { KernelObject } from "./kernel-object.js";
 import { bpfError, commandName } from "./bpf-error.js";
 import { Errno } from "./errno.js";
 import { Fd, type FdLike, fdOf } from "./fd.js";
@@ -165,16 +165,14 @@ function attemptLoad(spec: ProgramSpec, type: number, b: LoadBuffers, logLevel: 
 const notVerifierErrors = new Set<number>([Errno.EPERM, Errno.E2BIG, Errno.EBADF, Errno.ENOMEM, Errno.EFAULT]);
 
 /** A BPF program in the kernel, owned by this object. */
-export class Program {
-  readonly fd: Fd;
+export class Program extends KernelObject {
   readonly type: number;
   readonly name: string;
   /** The verifier log of the load, when one was requested (options.logLevel). */
   readonly verifierLog: readonly string[];
-  #pinnedPath: string | undefined;
 
   private constructor(fd: Fd, type: number, name: string, log: readonly string[] = []) {
-    this.fd = fd;
+    super(fd);
     this.type = type;
     this.name = name;
     this.verifierLog = log;
@@ -241,16 +239,12 @@ export class Program {
   /** Opens the program pinned at `path`. */
   static openPinned(path: string): Program {
     const prog = Program.fromFd(new Fd(objGet(path)));
-    prog.#pinnedPath = path;
+    prog.pinnedPath = path;
     return prog;
   }
 
-  get label(): string {
+  override get label(): string {
     return `prog '${this.name}'`;
-  }
-
-  get pinnedPath(): string | undefined {
-    return this.#pinnedPath;
   }
 
   /** Runs the program once or `repeat` times on the given input (BPF_PROG_TEST_RUN). */
@@ -263,28 +257,6 @@ export class Program {
     return programInfo(this.fd.value, options, { object: this.label });
   }
 
-  pin(path: string): void {
-    objPin(this.fd.value, path, { object: this.label });
-    this.#pinnedPath = path;
-  }
-
-  unpin(): void {
-    if (this.#pinnedPath === undefined) return;
-    unlinkSync(this.#pinnedPath);
-    this.#pinnedPath = undefined;
-  }
-
-  get closed(): boolean {
-    return this.fd.closed;
-  }
-
-  close(): void {
-    this.fd.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
 }
 
 /** BPF_PROG_BIND_MAP: keeps `map` alive as long as the program (e.g. metadata maps). */

@@ -10,7 +10,16 @@ import { endianness } from "node:os";
 import { arch } from "node:process";
 import { CoreBpfError } from "../errors.js";
 
-const libc = koffi.load("libc.so.6");
+/** glibc by its soname; elsewhere (musl) the C library already linked into node. */
+function loadLibc(): ReturnType<typeof koffi.load> {
+  try {
+    return koffi.load("libc.so.6");
+  } catch {
+    return koffi.load(null);
+  }
+}
+
+const libc = loadLibc();
 
 /** System call numbers of this architecture (only the ones corebpf issues). */
 interface SyscallNumbers {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, rmSync } from "node:fs";
 import { mapShowOutput } from "../../src/cli/map.js";
 import { progShowOutput } from "../../src/cli/prog.js";
-import { BtfBlob, BtfHandle, BtfKind, Map, MapFlags, Program, ensureBpffs, u32Codec } from "../../src/kernel/index.js";
+import { BtfBlob, BtfHandle, BtfKind, Fd, Map, MapFlags, Program, enableStats, ensureBpffs, u32Codec } from "../../src/kernel/index.js";
 import { bpftoolSkip, packet, returnProgram, runBpftool } from "./support.js";
 
 const skip = bpftoolSkip();
@@ -48,7 +48,12 @@ test("prog show and map show match bpftool for programs and maps of several kind
     using xdp = Program.load({ type: "xdp", name: "show_xdp", insns: returnProgram(2), license: "Proprietary" });
     using anon = Program.load({ type: "sched_cls", insns: returnProgram(0) });
     tail.setFd(0, prog);
-    prog.testRun({ data: packet });
+    {
+      // run_time_ns/run_cnt appear in the header line once stats were collected.
+      using stats = new Fd(enableStats());
+      prog.testRun({ data: packet, repeat: 3 });
+      assert.ok(!stats.closed);
+    }
     xdp.pin(`${dir}/xdp`);
     hash.pin(`${dir}/hash`);
 

@@ -9,7 +9,9 @@ import {
   BtfBlob,
   BtfHandle,
   BtfKind,
+  Fd,
   Map,
+  enableStats,
   Op,
   PSEUDO_MAP_FD,
   Program,
@@ -141,6 +143,16 @@ test("pin, open pinned, fromId, fromFd; close is idempotent", { skip }, () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("run-time stats: enabled while the BPF_ENABLE_STATS fd is open", { skip }, () => {
+  using stats = new Fd(enableStats());
+  using prog = Program.load({ type: "xdp", name: "stats", insns: returnProgram(2) });
+  prog.testRun({ data: packet, repeat: 50 });
+  const info = prog.info();
+  assert.equal(info.runCnt, 50n);
+  assert.ok(info.runTimeNs > 0n);
+  assert.ok(!stats.closed);
 });
 
 test("bad input: empty or ragged instructions, unknown type, unsupported type", { skip }, () => {
