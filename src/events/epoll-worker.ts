@@ -1,0 +1,35 @@
+// The thread behind the epoll fallback watcher: waits on the epoll fd the main
+// thread fills (one-shot registrations whose data is a watch id) and posts the
+// ids that became ready. The wait has a timeout so that the thread notices a
+// stop request and never holds process exit for long.
+import { parentPort, workerData } from "node:worker_threads";
+import { EPOLL_EVENT_DATA, EPOLL_EVENT_SIZE, LE, NativeBuffer, lastErrno, rawEpollWait } from "../kernel/sys.js";
+
+interface EpollWorkerData {
+  epfd: number;
+  /** Int32Array over a SharedArrayBuffer: [0] != 0 asks the thread to stop. */
+  stop: SharedArrayBuffer;
+  timeoutMs: number;
+}
+
+const EINTR = 4;
+const MAX_EVENTS = 64;
+
+const { epfd, stop, timeoutMs } = workerData as EpollWorkerData;
+const stopFlag = new Int32Array(stop);
+const events = NativeBuffer.alloc(MAX_EVENTS * EPOLL_EVENT_SIZE);
+
+while (Atomics.load(stopFlag, 0) === 0) {
+  const n = rawEpollWait(epfd, events.address, MAX_EVENTS, timeoutMs);
+  if (n < 0) {
+    const errno = lastErrno();
+    if (errno === EINTR) continue;
+    parentPort!.postMessage({ errno });
+    break;
+  }
+  if (n === 0) continue;
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) ids.push(events.view.getUint32(i * EPOLL_EVENT_SIZE + EPOLL_EVENT_DATA + (LE ? 0 : 4), LE));
+  parentPort!.postMessage(ids);
+}
+events.free();
