@@ -48,7 +48,7 @@ type Mode = "idle" | "handler" | "iterator";
 const DEFAULT_BATCH = 65536;
 
 export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> {
-  /** Records delivered to callbacks or iterators so far. */
+  /** Records delivered to callbacks or iterators so far (loss reports not included). */
   received = 0;
   protected readonly decode: Decoder<T>;
   readonly #onError: ((err: unknown) => void) | undefined;
@@ -58,22 +58,24 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
   #watches: FdWatch[] = [];
   #refed = true;
   #closed = false;
+  #released = false;
   #draining = false;
   #rescheduled = false;
-  // Iterator state: decoded records waiting to be taken, and the pending next().
-  #queue: Item[] = [];
-  #queueHead = 0;
+  #checkScheduled = false;
+  // Iterator state. An iterator takes one item from the kernel per next(), so
+  // breaking out of a loop never drops records already consumed.
+  #item: Item | undefined;
+  #hasItem = false;
+  #nextRing = 0;
   #waiting: { resolve: (r: IteratorResult<Item>) => void; reject: (err: unknown) => void } | undefined;
-  readonly #enqueueSink: RawHandler;
+  readonly #offerSink: RawHandler;
 
   protected constructor(options: ConsumerOptions<T>) {
     this.decode = options.decode ?? (copyBytes as unknown as Decoder<T>);
     this.#onError = options.onError;
     this.#batchLimit = options.batchLimit ?? DEFAULT_BATCH;
     const decode = this.decode;
-    this.#enqueueSink = (view, offset, size) => {
-      this.#queue.push(decode(view, offset, size) as unknown as Item);
-    };
+    this.#offerSink = (view, offset, size) => this.offer(decode(view, offset, size) as unknown as Item);
   }
 
   /** "ring buffer 'events'" for messages. */
@@ -82,11 +84,18 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
   /** The fds to watch, one per ring (their index is passed to drainOne). */
   protected abstract get fds(): readonly number[];
 
-  /** Handles up to `limit` records of ring `index` that are published now; returns how many. */
+  /**
+   * Handles up to `limit` items of ring `index` published now, returns how
+   * many; counts delivered records in `received`. While iterating, an item is
+   * a record or anything the subclass offer()s (e.g. a loss report).
+   */
   protected abstract drainOne(index: number, sink: RawHandler, limit: number): number;
 
   /** Unmaps and closes what the subclass owns (called once, watches already closed). */
   protected abstract release(): void;
+
+  /** Records currently published and not consumed, in bytes (all rings). */
+  abstract pendingBytes(): number;
 
   get closed(): boolean {
     return this.#closed;
@@ -123,8 +132,8 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
   }
 
   /**
-   * Synchronously handles every record published now (up to `limit`) with the
-   * callback set by on()/onRaw(), or `handler` when given; returns the count.
+   * Synchronously handles every record published now (up to `limit`) with
+   * `handler`, or the callback set by on()/onRaw(); returns the count.
    */
   consume(handler?: EventHandler<T> | undefined, limit = Infinity): number {
     this.#open();
@@ -136,13 +145,6 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
     if (sink === undefined) {
       throw new CoreBpfError("NO_HANDLER", `${this.label}: consume() without a callback`, { hint: "pass one, or call on()/onRaw() first" });
     }
-    return this.#drainAll(sink, limit);
-  }
-
-  /** Records currently published and not consumed, in bytes (all rings). */
-  abstract pendingBytes(): number;
-
-  #drainAll(sink: RawHandler, limit: number): number {
     if (this.#draining) throw new CoreBpfError("BUSY", `${this.label}: consume() called from inside a record callback`);
     this.#draining = true;
     let total = 0;
@@ -157,8 +159,7 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
         }
       }
     } finally {
-      this.#draining = false;
-      this.received += total;
+      this.#endDrain();
     }
     return total;
   }
@@ -174,13 +175,15 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
       } catch (err) {
         this.#report(err);
       } finally {
-        this.#draining = false;
-        this.received += got;
+        this.#endDrain();
       }
       // Perf rings signal readiness once per wakeup: come back for what the limit left.
       if (got >= this.#batchLimit) this.#reschedule(index);
-    } else if (this.#mode === "iterator") {
-      this.#fill(index);
+    } else if (this.#mode === "iterator" && this.#waiting !== undefined) {
+      this.#nextRing = index;
+      const failure = this.#fill();
+      if (failure !== undefined) this.#report(failure.error);
+      else this.#deliver();
     }
   }
 
@@ -198,6 +201,7 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
     if (this.#waiting !== undefined) {
       const w = this.#waiting;
       this.#waiting = undefined;
+      this.#stopWatches();
       w.reject(err);
       return;
     }
@@ -210,9 +214,15 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
 
   // ---- async iteration -------------------------------------------------------
 
-  /** Items queued for the iterator (decoded records; subclasses may add others, e.g. losses). */
-  protected enqueue(item: Item): void {
-    this.#queue.push(item);
+  /** Hands one item to the iterator (decoded records; subclasses add others, e.g. loss reports). */
+  protected offer(item: Item): void {
+    this.#item = item;
+    this.#hasItem = true;
+  }
+
+  /** Whether an iterator is consuming (subclasses offer() extra items only then). */
+  protected get iterating(): boolean {
+    return this.#mode === "iterator";
   }
 
   /** Whether a callback or an iterator is consuming. */
@@ -220,55 +230,44 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
     return this.#mode !== "idle";
   }
 
-  /** Whether an iterator is collecting items (subclasses enqueue extra items only then). */
-  protected get iterating(): boolean {
-    return this.#mode === "iterator";
-  }
-
-  #fill(index?: number): void {
-    if (this.#draining) return;
+  /** Takes one item, trying the rings round-robin from #nextRing; returns what went wrong, if anything. */
+  #fill(): { error: unknown } | undefined {
+    if (this.#draining || this.#hasItem) return undefined;
     this.#draining = true;
-    let got = 0;
     try {
       const n = this.fds.length;
-      if (index !== undefined) got = this.drainOne(index, this.#enqueueSink, this.#batchLimit);
-      else for (let i = 0; i < n && got < this.#batchLimit; i++) got += this.drainOne(i, this.#enqueueSink, this.#batchLimit - got);
-    } catch (err) {
-      this.#draining = false;
-      this.received += got;
-      this.#report(err);
-      return;
+      for (let k = 0; k < n && !this.#hasItem && !this.#closed; k++) {
+        const i = (this.#nextRing + k) % n;
+        if (this.drainOne(i, this.#offerSink, 1) > 0) this.#nextRing = (i + 1) % n;
+      }
+      return undefined;
+    } catch (error) {
+      return { error };
+    } finally {
+      this.#endDrain();
     }
-    this.#draining = false;
-    this.received += got;
-    this.#deliver();
   }
 
-  /** Hands the head of the queue to a waiting next(); polls only while one waits on an empty queue. */
+  #takeItem(): IteratorResult<Item> {
+    const value = this.#item as Item;
+    this.#item = undefined;
+    this.#hasItem = false;
+    return { value, done: false };
+  }
+
+  /** Resolves a waiting next() with the item taken; polls only while one waits and nothing was found. */
   #deliver(): void {
-    if (this.#waiting === undefined) return;
-    if (this.#queueHead < this.#queue.length) {
-      const value = this.#take();
-      const w = this.#waiting;
-      this.#waiting = undefined;
-      this.#stopWatches();
-      w.resolve({ value, done: false });
-    }
-  }
-
-  #take(): Item {
-    const value = this.#queue[this.#queueHead]!;
-    this.#queue[this.#queueHead++] = undefined as unknown as Item;
-    if (this.#queueHead === this.#queue.length) {
-      this.#queue.length = 0;
-      this.#queueHead = 0;
-    }
-    return value;
+    if (this.#waiting === undefined || !this.#hasItem) return;
+    const w = this.#waiting;
+    this.#waiting = undefined;
+    this.#stopWatches();
+    w.resolve(this.#takeItem());
   }
 
   /**
    * Async iteration over decoded records (perf buffers also yield their loss
-   * reports). Breaking out of the loop stops polling; the buffer stays open.
+   * reports). Breaking out of the loop stops polling; the buffer stays open
+   * and nothing beyond what the loop received was consumed.
    */
   [Symbol.asyncIterator](): AsyncIterator<Item> {
     this.#open();
@@ -278,23 +277,25 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
       });
     }
     this.#mode = "iterator";
+    let finished = false;
     const done = (): IteratorResult<Item> => ({ value: undefined, done: true });
     const finish = (): void => {
+      if (finished) return;
+      finished = true;
       if (this.#mode !== "iterator") return;
       this.#mode = "idle";
       this.#stopWatches();
-      this.#queue.length = 0;
-      this.#queueHead = 0;
       const w = this.#waiting;
       this.#waiting = undefined;
       w?.resolve(done());
     };
-    const iterator: AsyncIterator<Item> = {
+    return {
       next: () => {
-        if (this.#closed || this.#mode !== "iterator") return Promise.resolve(done());
+        if (this.#closed || finished) return Promise.resolve(done());
         if (this.#waiting !== undefined) return Promise.reject(new CoreBpfError("BUSY", `${this.label}: next() called before the previous one settled`));
-        if (this.#queueHead === this.#queue.length) this.#fill();
-        if (this.#queueHead < this.#queue.length) return Promise.resolve({ value: this.#take(), done: false });
+        const failure = this.#fill();
+        if (failure !== undefined) return Promise.reject(failure.error);
+        if (this.#hasItem) return Promise.resolve(this.#takeItem());
         return new Promise<IteratorResult<Item>>((resolve, reject) => {
           this.#waiting = { resolve, reject };
           try {
@@ -314,7 +315,6 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
         return Promise.reject(err);
       },
     };
-    return iterator;
   }
 
   // ---- watches, liveness, close --------------------------------------------------
@@ -330,7 +330,35 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
       );
       if (!this.#refed) for (const w of this.#watches) w.unref();
     }
-    for (const w of this.#watches) w.start();
+    let started = false;
+    for (const w of this.#watches) {
+      if (w.active) continue;
+      w.start();
+      started = true;
+    }
+    if (started) this.#checkAfterStart();
+  }
+
+  /**
+   * Records published before an fd joined the poll set are never signalled (a
+   * perf ring's readiness is a wakeup flag, not its fill level), and libuv adds
+   * a started fd to its epoll set only in its next poll phase. So look for
+   * data twice: in the next check phase, and in the one after, which follows a
+   * poll phase that registered the fd.
+   */
+  #checkAfterStart(): void {
+    if (this.#checkScheduled) return;
+    this.#checkScheduled = true;
+    const check = (): void => {
+      for (let i = 0; i < this.fds.length && !this.#closed; i++) this.#readable(i);
+    };
+    setImmediate(() => {
+      check();
+      setImmediate(() => {
+        this.#checkScheduled = false;
+        check();
+      });
+    });
   }
 
   #stopWatches(): void {
@@ -356,13 +384,24 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
     return this.#refed;
   }
 
+  /** A close() from inside a callback releases once the drain unwinds (the record in hand is still advanced past). */
+  #endDrain(): void {
+    this.#draining = false;
+    if (this.#closed && !this.#released) {
+      this.#released = true;
+      this.release();
+    }
+  }
+
   #open(): void {
     if (this.#closed) throw new CoreBpfError("CLOSED", `${this.label} is closed`);
   }
 
   /**
    * Stops polling, ends a pending iteration, then releases the mappings and
-   * the fds (in that order). Safe to call from a callback; idempotent.
+   * the fds (in that order). Safe to call from a callback: the record in hand
+   * counts as consumed and the release happens when the callback returns.
+   * Idempotent.
    */
   close(): void {
     if (this.#closed) return;
@@ -373,10 +412,13 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
     const w = this.#waiting;
     this.#waiting = undefined;
     this.#mode = "idle";
-    this.#queue.length = 0;
-    this.#queueHead = 0;
+    this.#item = undefined;
+    this.#hasItem = false;
     try {
-      this.release();
+      if (!this.#draining) {
+        this.#released = true;
+        this.release();
+      }
     } finally {
       w?.resolve({ value: undefined, done: true });
     }

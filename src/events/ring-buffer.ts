@@ -130,11 +130,12 @@ export class RingBuffer<T = Uint8Array> extends EventConsumer<T> {
       if (total > avail) throw corrupt(r, `record of ${size} bytes exceeds the ${avail} bytes published`);
       if ((len & DISCARD) === 0) {
         n++;
+        this.received++;
         // Consumed even when the callback throws (like libbpf): a bad record must not wedge the ring.
         try {
           sink(view, at + HEADER, size, index);
         } finally {
-          if (!this.closed) advance(r, total);
+          advance(r, total);
         }
         if (this.closed) return n;
       } else advance(r, total);

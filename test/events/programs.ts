@@ -118,3 +118,14 @@ export function resetCounters(counters: Map): void {
 export function produce(prog: Program, n: number): void {
   if (n > 0) prog.testRun({ data: packet, repeat: n });
 }
+
+/** The sequence number of the record at `offset`, after checking its pattern words (throws on a mismatch). */
+export function checkRecord(view: DataView, offset: number, size: number, recordSize: number): number {
+  if (size < recordSize) throw new Error(`record of ${size} bytes, expected ${recordSize}`);
+  const seq = Number(view.getBigUint64(offset, LE));
+  for (let k = 4; k < recordSize / 4; k++) {
+    const word = view.getUint32(offset + 4 * k, LE);
+    if (word !== ((seq + k) >>> 0)) throw new Error(`record ${seq}: word ${k} is ${word}, expected ${seq + k}`);
+  }
+  return seq;
+}
