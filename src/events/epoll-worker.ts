@@ -1,25 +1,30 @@
 // The thread behind the epoll fallback watcher: waits on the epoll fd the main
 // thread fills (one-shot registrations whose data is a watch id) and posts the
-// ids that became ready. The wait has a timeout so that the thread notices a
-// stop request and never holds process exit for long.
+// ids that became ready. While no watch is active it sleeps in Atomics.wait,
+// which process exit interrupts; epoll_wait cannot be interrupted, so it has a
+// timeout that bounds how long the thread can hold exit.
 import { parentPort, workerData } from "node:worker_threads";
 import { EPOLL_EVENT_DATA, EPOLL_EVENT_SIZE, LE, NativeBuffer, lastErrno, rawEpollWait } from "../kernel/sys.js";
 
 interface EpollWorkerData {
   epfd: number;
-  /** Int32Array over a SharedArrayBuffer: [0] != 0 asks the thread to stop. */
-  stop: SharedArrayBuffer;
+  /** Int32Array over a SharedArrayBuffer: [0] is the number of active watches. */
+  state: SharedArrayBuffer;
   timeoutMs: number;
 }
 
 const EINTR = 4;
 const MAX_EVENTS = 64;
 
-const { epfd, stop, timeoutMs } = workerData as EpollWorkerData;
-const stopFlag = new Int32Array(stop);
+const { epfd, state, timeoutMs } = workerData as EpollWorkerData;
+const active = new Int32Array(state);
 const events = NativeBuffer.alloc(MAX_EVENTS * EPOLL_EVENT_SIZE);
 
-while (Atomics.load(stopFlag, 0) === 0) {
+for (;;) {
+  if (Atomics.load(active, 0) === 0) {
+    Atomics.wait(active, 0, 0);
+    continue;
+  }
   const n = rawEpollWait(epfd, events.address, MAX_EVENTS, timeoutMs);
   if (n < 0) {
     const errno = lastErrno();
@@ -32,4 +37,3 @@ while (Atomics.load(stopFlag, 0) === 0) {
   for (let i = 0; i < n; i++) ids.push(events.view.getUint32(i * EPOLL_EVENT_SIZE + EPOLL_EVENT_DATA + (LE ? 0 : 4), LE));
   parentPort!.postMessage(ids);
 }
-events.free();

@@ -1,9 +1,12 @@
 // The fallback fd watcher, for runtimes where libuv's poll functions are not
-// reachable (or inside worker threads): one process-wide worker thread blocks
-// in epoll_wait (with a timeout, so it never holds exit for long) and posts the
-// ids of ready watches to this thread. Registrations are one-shot and re-armed
-// after the callback ran, so a level-triggered fd that is still being drained
-// does not flood the port. The worker is ref'd only while an active watch is.
+// reachable (or inside worker threads): one worker thread (and one epoll fd),
+// started on first use and kept for the life of the process, blocks in
+// epoll_wait while watches are active (with a timeout, so it never holds exit
+// for long) and posts the ids of ready watches to this thread. Registrations
+// are one-shot and re-armed after the callback ran, so a level-triggered fd
+// still being drained does not flood the port. The worker is ref'd only while
+// an active watch is. (A worker per use would cost a thread start each time,
+// and koffi keeps some memory per thread it was loaded in.)
 import { Worker } from "node:worker_threads";
 import { CoreBpfError } from "../errors.js";
 import { errnoName } from "../kernel/errno.js";
@@ -16,7 +19,8 @@ const WAIT_TIMEOUT_MS = 50;
 class EpollHub {
   readonly epfd: number;
   readonly #worker: Worker;
-  readonly #stop = new Int32Array(new SharedArrayBuffer(4));
+  /** [0]: active watches, read by the worker to decide whether to wait in epoll_wait. */
+  readonly #active = new Int32Array(new SharedArrayBuffer(4));
   readonly #event = NativeBuffer.alloc(EPOLL_EVENT_SIZE);
   readonly watches = new Map<number, EpollWatch>();
   #nextId = 1;
@@ -25,17 +29,17 @@ class EpollHub {
   constructor() {
     this.epfd = rawEpollCreate1(Epoll.CLOEXEC);
     if (this.epfd < 0) throw new CoreBpfError(errnoName(lastErrno()), `epoll_create1 failed (${errnoName(lastErrno())})`);
-    const epfd = this.epfd;
     this.#worker = new Worker(new URL("./epoll-worker.js", import.meta.url), {
-      workerData: { epfd, stop: this.#stop.buffer, timeoutMs: WAIT_TIMEOUT_MS },
+      workerData: { epfd: this.epfd, state: this.#active.buffer, timeoutMs: WAIT_TIMEOUT_MS },
     });
     this.#worker.unref();
     this.#worker.on("message", (msg: number[] | { errno: number }) => this.#dispatch(msg));
-    this.#worker.on("error", (err) => {
-      for (const w of this.watches.values()) w.fail(err);
+    this.#worker.on("error", (err) => this.#failAll(err));
+    this.#worker.on("exit", () => {
+      rawClose(this.epfd);
+      if (hub === this) hub = undefined;
+      this.#failAll(new CoreBpfError("EPOLL_WORKER_EXIT", "the epoll watcher thread exited"));
     });
-    // The epoll fd outlives the thread that waits on it.
-    this.#worker.on("exit", () => rawClose(epfd));
   }
 
   newId(): number {
@@ -53,10 +57,16 @@ class EpollHub {
     }
   }
 
-  /** The worker keeps the process alive exactly while some active watch is ref'd. */
-  updateRef(): void {
+  /** Wakes or idles the worker, and refs it exactly while some active watch is ref'd. */
+  update(): void {
+    let active = 0;
     let want = false;
-    for (const w of this.watches.values()) if (w.active && w.refed) want = true;
+    for (const w of this.watches.values()) {
+      if (!w.active) continue;
+      active++;
+      if (w.refed) want = true;
+    }
+    if (Atomics.exchange(this.#active, 0, active) === 0 && active > 0) Atomics.notify(this.#active, 0);
     if (want === this.#refed) return;
     this.#refed = want;
     if (want) this.#worker.ref();
@@ -65,18 +75,16 @@ class EpollHub {
 
   remove(id: number): void {
     this.watches.delete(id);
-    this.updateRef();
-    if (this.watches.size === 0) {
-      Atomics.store(this.#stop, 0, 1);
-      this.#event.free();
-      if (hub === this) hub = undefined;
-    }
+    this.update();
+  }
+
+  #failAll(err: unknown): void {
+    for (const w of [...this.watches.values()]) w.fail(err);
   }
 
   #dispatch(msg: number[] | { errno: number }): void {
     if (!Array.isArray(msg)) {
-      const err = new CoreBpfError(errnoName(msg.errno), `epoll_wait failed (${errnoName(msg.errno)})`);
-      for (const w of this.watches.values()) w.fail(err);
+      this.#failAll(new CoreBpfError(errnoName(msg.errno), `epoll_wait failed (${errnoName(msg.errno)})`));
       return;
     }
     for (const id of msg) this.watches.get(id)?.fire();
@@ -120,7 +128,15 @@ class EpollWatch implements FdWatch {
   }
 
   fail(err: unknown): void {
-    this.stop();
+    if (this.#active) {
+      this.#active = false;
+      try {
+        this.#hub.ctl(Epoll.CTL_DEL, this.#fd, this.#id);
+      } catch {
+        // The epoll fd may be gone with the worker.
+      }
+      this.#hub.update();
+    }
     this.#onError(err);
   }
 
@@ -128,7 +144,7 @@ class EpollWatch implements FdWatch {
     if (this.#closed || this.#active) return;
     this.#hub.ctl(Epoll.CTL_ADD, this.#fd, this.#id);
     this.#active = true;
-    this.#hub.updateRef();
+    this.#hub.update();
   }
 
   stop(): void {
@@ -137,18 +153,18 @@ class EpollWatch implements FdWatch {
     try {
       this.#hub.ctl(Epoll.CTL_DEL, this.#fd, this.#id);
     } finally {
-      this.#hub.updateRef();
+      this.#hub.update();
     }
   }
 
   ref(): void {
     this.refed = true;
-    if (!this.#closed) this.#hub.updateRef();
+    if (!this.#closed) this.#hub.update();
   }
 
   unref(): void {
     this.refed = false;
-    if (!this.#closed) this.#hub.updateRef();
+    if (!this.#closed) this.#hub.update();
   }
 
   close(): void {
