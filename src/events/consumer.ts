@@ -50,6 +50,8 @@ const DEFAULT_BATCH = 65536;
 export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> {
   /** Records delivered to callbacks or iterators so far (loss reports not included). */
   received = 0;
+  /** Set by close(): record loops stop after the record in hand (a plain field: read once per record). */
+  protected closing = false;
   protected readonly decode: Decoder<T>;
   readonly #onError: ((err: unknown) => void) | undefined;
   readonly #batchLimit: number;
@@ -145,6 +147,17 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
     if (sink === undefined) {
       throw new CoreBpfError("NO_HANDLER", `${this.label}: consume() without a callback`, { hint: "pass one, or call on()/onRaw() first" });
     }
+    return this.#consumeWith(sink, limit);
+  }
+
+  /** Like consume(), with a zero-copy callback (see RawHandler); polling is not started. */
+  consumeRaw(handler: RawHandler, limit = Infinity): number {
+    this.#open();
+    return this.#consumeWith(handler, limit);
+  }
+
+  #consumeWith(sink: RawHandler, limit: number): number {
+    limit = Math.min(limit, 0x7fffffff); // an int keeps the record loops' compare cheap
     if (this.#draining) throw new CoreBpfError("BUSY", `${this.label}: consume() called from inside a record callback`);
     this.#draining = true;
     let total = 0;
@@ -406,6 +419,7 @@ export abstract class EventConsumer<T, Item = T> implements AsyncIterable<Item> 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.closing = true;
     for (const w of this.#watches) w.close();
     this.#watches = [];
     this.#sink = undefined;

@@ -2,10 +2,12 @@
 // event, mmapped as 1 metadata page + 2^n data pages), stored in the map at the
 // CPU's index so bpf_perf_event_output(..., BPF_F_CURRENT_CPU, ...) lands in it.
 //
-// Reading follows the perf ABI: data_head is loaded with acquire semantics,
-// records are read, then data_tail is stored with release semantics (Atomics,
-// as for the ring buffer; see ring-buffer.ts for why the low 32 bits of the
-// head suffice and how the 64-bit tail is stored). Records are
+// Reading follows the perf ABI: data_head is loaded with acquire semantics
+// (Atomics.load; the kernel writes records before it publishes the head, so
+// records need no further barrier), records are read, then data_tail is
+// stored with release semantics (Atomics.store), once per drain. See
+// ring-buffer.ts for why the low 32 bits of the head suffice and how the
+// 64-bit tail is stored. Records are
 // PERF_RECORD_SAMPLE (u32 raw size, then the bytes, padded so the record is
 // 8-aligned: callbacks see the padded size) and PERF_RECORD_LOST (the kernel
 // writes it once space is free again, with the count of samples it dropped).
@@ -52,6 +54,9 @@ interface CpuRing {
   meta64: BigInt64Array;
   view: DataView;
   bytes: Uint8Array;
+  /** The mapping as native-endian u32 and u16 arrays, for record headers. */
+  words: Uint32Array;
+  halves: Uint16Array;
   dataStart: number;
   size: number;
   mask: number;
@@ -116,6 +121,8 @@ export class PerfBuffer<T = Uint8Array> extends EventConsumer<T, T | LostSamples
         meta64,
         view,
         bytes: new Uint8Array(mapping.buffer),
+        words: new Uint32Array(mapping.buffer),
+        halves: new Uint16Array(mapping.buffer),
         dataStart,
         size,
         mask: size - 1,
@@ -148,45 +155,77 @@ export class PerfBuffer<T = Uint8Array> extends EventConsumer<T, T | LostSamples
     return total;
   }
 
+  // The record loop is kept small (rare cases in their own methods) so that
+  // V8 inlines the callback into it: a callback call that is not inlined
+  // costs as much as the rest of a record's handling.
   protected override drainOne(index: number, sink: RawHandler, limit: number): number {
     const r = this.#rings[index]!;
     const view = r.view;
-    let avail = (Atomics.load(r.meta32, HEAD_WORD) - r.tail) >>> 0;
+    const words = r.words;
+    const halves = r.halves;
+    const mask = r.mask;
+    const ringEnd = r.size;
+    const dataStart = r.dataStart;
+    const cpu = r.cpu;
+    let tail = r.tail;
+    let avail = (Atomics.load(r.meta32, HEAD_WORD) - tail) >>> 0;
     let n = 0;
+    let samples = 0;
     try {
       while (avail > 0 && n < limit) {
-        const pos = r.tail & r.mask;
-        const at = r.dataStart + pos; // a header never wraps: records are 8-aligned, the ring a multiple of 8
-        const type = view.getUint32(at, LE);
-        const size = view.getUint16(at + 6, LE);
+        const pos = tail & mask;
+        const at = dataStart + pos; // a header never wraps: records are 8-aligned, the ring a multiple of 8
+        // perf_event_header in native byte order: u32 type, u16 misc, u16 size.
+        const type = words[at >>> 2]!;
+        const size = halves[(at + 6) >>> 1]!;
         if (size < 8 || size > avail) throw this.#corrupt(r, `record of ${size} bytes with ${avail} published`);
-        let v = view;
-        let o = at;
-        if (pos + size > r.size) {
-          const first = r.size - pos;
-          this.#scratch.set(r.bytes.subarray(at, at + first), 0);
-          this.#scratch.set(r.bytes.subarray(r.dataStart, r.dataStart + size - first), first);
-          v = this.#scratchView;
-          o = 0;
-        }
-        r.tail += size;
+        // Consumed before the callback runs (a throwing callback cannot wedge
+        // the ring); the kernel learns of it when data_tail is published.
+        tail += size;
         avail -= size;
-        if (type === PERF_RECORD_SAMPLE) {
-          const raw = v.getUint32(o + 8, LE);
+        if (type === PERF_RECORD_SAMPLE && pos + size <= ringEnd) {
+          const raw = words[(at + 8) >>> 2]!;
           if (12 + raw > size) throw this.#corrupt(r, `sample of ${raw} bytes in a ${size}-byte record`);
           n++;
-          this.received++;
-          sink(v, o + 12, raw, r.cpu);
-        } else if (type === PERF_RECORD_LOST) {
-          this.#reportLost(getU64(v, o + 16), r.cpu);
-          if (this.iterating) n++; // the report is an item of the iteration
+          samples++;
+          sink(view, at + 12, raw, cpu);
+        } else if (this.#rareRecord(r, type, pos, size, sink)) {
+          n++;
+          if (type === PERF_RECORD_SAMPLE) samples++;
         }
-        if (this.closed) return n;
+        if (this.closing) break; // the mappings stay until this drain unwinds
       }
     } finally {
+      this.received += samples;
+      r.tail = tail;
       publishTail(r);
     }
     return n;
+  }
+
+  /** A sample that wraps past the ring's end (copied out first), a loss report or another record type; true when it is an item. */
+  #rareRecord(r: CpuRing, type: number, pos: number, size: number, sink: RawHandler): boolean {
+    const at = r.dataStart + pos;
+    let v = r.view;
+    let o = at;
+    if (pos + size > r.size) {
+      const first = r.size - pos;
+      this.#scratch.set(r.bytes.subarray(at, at + first), 0);
+      this.#scratch.set(r.bytes.subarray(r.dataStart, r.dataStart + size - first), first);
+      v = this.#scratchView;
+      o = 0;
+    }
+    if (type === PERF_RECORD_SAMPLE) {
+      const raw = v.getUint32(o + 8, LE);
+      if (12 + raw > size) throw this.#corrupt(r, `sample of ${raw} bytes in a ${size}-byte record`);
+      sink(v, o + 12, raw, r.cpu);
+      return true;
+    }
+    if (type === PERF_RECORD_LOST) {
+      this.#reportLost(getU64(v, o + 16), r.cpu);
+      return this.iterating; // the report is an item of the iteration
+    }
+    return false;
   }
 
   #reportLost(count: number, cpu: number): void {

@@ -7,12 +7,15 @@
 //
 // Memory ordering. The kernel publishes with release stores (producer
 // position, then the committed header length) and reads our position with an
-// acquire load. We read the producer position and each header length with
-// Atomics.load and publish our position with Atomics.store: these are
-// sequentially consistent, so at least acquire/release, and they are also what
-// keeps V8 from caching or reordering the loads the way it may for plain
-// typed-array reads in a loop. The record bytes are read after the header load
-// that acquired them and before the store that releases them.
+// acquire load. We read the producer position with Atomics.load and publish
+// ours with Atomics.store (sequentially consistent: at least acquire and
+// release; they also keep V8 from caching or reordering these accesses). Each
+// header length is read with an acquire load too: Atomics.load, or on x86 a
+// plain load, which is one there (see positions.ts). The record's bytes are
+// read after the header load that acquired them, and our position is
+// published only after the callback that read them returned. Publishing is a
+// full barrier on x86 (xchg), so it happens every PUBLISH_EVERY records and
+// at the end of each drain, not after each record as libbpf does.
 //
 // Positions are 64-bit counters. A ring holds at most 2^31 bytes (max_entries
 // is a u32 power of two), so producer - consumer < 2^32 and the low 32 bits of
@@ -28,13 +31,18 @@ import { MapType } from "../kernel/uapi.js";
 import { EventConsumer, type ConsumerOptions, type RawHandler } from "./consumer.js";
 import { SharedMapping } from "./mapping.js";
 import { openMapFd, type OwnedMap } from "./map-fd.js";
-import { LO_WORD } from "./positions.js";
+import { LO_WORD, PLAIN_LOADS_ACQUIRE } from "./positions.js";
+
+// A module-local constant, so that V8 folds the branch in the record loop.
+const PLAIN_LOADS = PLAIN_LOADS_ACQUIRE;
 
 const BUSY = 0x80000000;
 const DISCARD = 0x40000000;
 const LENGTH_MASK = 0x3fffffff;
 const HEADER = 8;
 const TWO_32 = 4294967296;
+/** Records consumed between publications of the consumer position. */
+const PUBLISH_EVERY = 64;
 
 /** What is known about one ring of a RingBuffer. */
 export interface RingInfo {
@@ -114,32 +122,43 @@ export class RingBuffer<T = Uint8Array> extends EventConsumer<T> {
 
   protected override drainOne(index: number, sink: RawHandler, limit: number): number {
     const r = this.#rings[index]!;
+    if (Atomics.load(r.cons32, LO_WORD) !== (r.cons | 0)) resync(r);
     const data32 = r.data32;
     const view = r.view;
     const mask = r.mask;
     const base = r.dataStart;
+    let cons = r.cons;
     // Bytes published now; the loop takes no more than that (the caller comes back).
-    let avail = (Atomics.load(data32, LO_WORD) - r.cons) >>> 0;
+    let avail = (Atomics.load(data32, LO_WORD) - cons) >>> 0;
     let n = 0;
-    while (avail > 0 && n < limit) {
-      const at = base + (r.cons & mask);
-      const len = Atomics.load(data32, at >>> 2) >>> 0;
-      if (len & BUSY) break; // reserved, not committed yet: later records wait behind it
-      const size = len & LENGTH_MASK;
-      const total = (size + HEADER + 7) & ~7;
-      if (total > avail) throw corrupt(r, `record of ${size} bytes exceeds the ${avail} bytes published`);
-      if ((len & DISCARD) === 0) {
-        n++;
-        this.received++;
-        // Consumed even when the callback throws (like libbpf): a bad record must not wedge the ring.
-        try {
+    let sincePublish = 0;
+    try {
+      while (avail > 0 && n < limit) {
+        const at = base + (cons & mask);
+        const len = PLAIN_LOADS ? data32[at >>> 2]! : Atomics.load(data32, at >>> 2);
+        if (len & BUSY) break; // reserved, not committed yet: later records wait behind it
+        const size = len & LENGTH_MASK;
+        const total = (size + HEADER + 7) & ~7;
+        if (total > avail) throw corrupt(r, `record of ${size} bytes exceeds the ${avail} bytes published`);
+        // Counted as consumed before the callback runs, so a throwing callback
+        // cannot wedge the ring (like libbpf); the kernel only learns of it
+        // when the position is published, after the callback returned.
+        cons += total;
+        avail -= total;
+        if ((len & DISCARD) === 0) {
+          n++;
           sink(view, at + HEADER, size, index);
-        } finally {
-          advance(r, total);
+          if (this.closing) break; // the mappings stay until this drain unwinds
         }
-        if (this.closed) return n;
-      } else advance(r, total);
-      avail -= total;
+        // Publishing is a full barrier (xchg on x86): amortise it over records.
+        if (++sincePublish === PUBLISH_EVERY) {
+          sincePublish = 0;
+          publish(r, cons);
+        }
+      }
+    } finally {
+      this.received += n;
+      publish(r, cons);
     }
     return n;
   }
@@ -159,9 +178,8 @@ export class RingBuffer<T = Uint8Array> extends EventConsumer<T> {
   }
 }
 
-/** Publishes the new consumer position (release store; see the header comment). */
-function advance(r: Ring, bytes: number): void {
-  const cons = r.cons + bytes;
+/** Publishes the consumer position `cons` (release store; see the header comment). */
+function publish(r: Ring, cons: number): void {
   r.cons = cons;
   const hi = Math.floor(cons / TWO_32);
   if (hi === r.consHi) Atomics.store(r.cons32, LO_WORD, cons | 0);
@@ -169,6 +187,12 @@ function advance(r: Ring, bytes: number): void {
     r.consHi = hi;
     Atomics.store(r.cons64, 0, BigInt(cons));
   }
+}
+
+/** Another consumer (an earlier one, another process) moved the position: take it over. */
+function resync(r: Ring): void {
+  r.cons = Number(BigInt.asUintN(64, Atomics.load(r.cons64, 0)));
+  r.consHi = Math.floor(r.cons / TWO_32);
 }
 
 function corrupt(r: Ring, what: string): CoreBpfError {

@@ -84,7 +84,7 @@ test("a full ring: the program sees the failures; what fitted is consumed in ord
   assert.equal(counter(counters, 1), 100 - n, "failed emits are the rest");
 });
 
-test("a new consumer continues where a closed one stopped", { skip }, () => {
+test("a new consumer continues where a closed one stopped; consumers of one ring used in turn share its position", { skip }, () => {
   using events = ringbuf(65536);
   using counters = countersMap();
   using prog = producerProgram({ emit: "ringbuf_output", events, counters, size: 16 });
@@ -96,7 +96,10 @@ test("a new consumer continues where a closed one stopped", { skip }, () => {
     assert.equal(first.consume(take, 40), 40);
   }
   using second = new RingBuffer(events);
-  assert.equal(second.consume(take), 60);
+  using third = new RingBuffer(events);
+  assert.equal(second.consume(take, 30), 30);
+  assert.equal(third.consumeRaw((view, offset) => void seen.push(Number(view.getBigUint64(offset, true)))), 30);
+  assert.equal(second.consume(take), 0);
   assert.deepEqual(seen, Array.from({ length: 100 }, (_, i) => i + 1));
 });
 
