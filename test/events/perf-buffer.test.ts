@@ -6,25 +6,14 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CoreBpfError } from "../../src/errors.js";
 import { Map, pageSize, possibleCpuCount } from "../../src/kernel/index.js";
-import { LostSamples, PerfBuffer, useWatchBackend, uvBackendUnavailableReason, type WatchBackend } from "../../src/events/index.js";
+import { LostSamples, PerfBuffer, useWatchBackend } from "../../src/events/index.js";
 import { checkRecord, counter, countersMap, produce, producerProgram } from "./programs.js";
-import { perfSkip as skip } from "./support.js";
+import { perfSkip as skip, until, watchBackends } from "./support.js";
 
-const backends: { name: WatchBackend; skip: string | false }[] = [
-  { name: "uv", skip: skip || (uvBackendUnavailableReason() ?? false) },
-  { name: "epoll-worker", skip },
-];
+const backends = watchBackends(skip);
 
 function perfArray(): Map {
   return Map.create({ type: "perf_event_array", name: "pevents", keySize: 4, valueSize: 4, maxEntries: possibleCpuCount() });
-}
-
-async function until(done: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > end) throw new Error("timed out waiting for events");
-    await sleep(1);
-  }
 }
 
 test("20k samples in order with the right contents; records wrapping past the ring end are whole", { skip }, () => {

@@ -7,26 +7,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { BtfBuilder } from "../../src/btf/index.js";
 import { CoreBpfError } from "../../src/errors.js";
 import { Map, pageSize } from "../../src/kernel/index.js";
-import { RingBuffer, btfDecoder, useWatchBackend, uvBackendUnavailableReason, type WatchBackend } from "../../src/events/index.js";
+import { RingBuffer, btfDecoder, useWatchBackend } from "../../src/events/index.js";
 import { checkRecord, counter, countersMap, produce, producerProgram, resetCounters } from "./programs.js";
-import { ringbufSkip as skip } from "./support.js";
+import { ringbufSkip as skip, until, watchBackends } from "./support.js";
 
-const backends: { name: WatchBackend; skip: string | false }[] = [
-  { name: "uv", skip: skip || (uvBackendUnavailableReason() ?? false) },
-  { name: "epoll-worker", skip },
-];
+const backends = watchBackends(skip);
 
 function ringbuf(size: number, name = "events"): Map {
   return Map.create({ type: "ringbuf", name, keySize: 0, valueSize: 0, maxEntries: size });
-}
-
-/** Waits (on the event loop) until `done()` or the deadline. */
-async function until(done: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > end) throw new Error("timed out waiting for events");
-    await sleep(1);
-  }
 }
 
 test("100k events consumed in order with the right contents across wrap-arounds", { skip }, () => {

@@ -1,9 +1,10 @@
 // Shared by the event tests: probed skip reasons, fd/mapping counters.
 import { readFileSync, readdirSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { runInNewContext } from "node:vm";
 import { setFlagsFromString } from "node:v8";
 import { probeHelper, probeMapType } from "../../src/kernel/index.js";
-import { openBpfOutputEvent } from "../../src/events/index.js";
+import { openBpfOutputEvent, uvBackendUnavailableReason, type WatchBackend } from "../../src/events/index.js";
 import { rawClose } from "../../src/kernel/sys.js";
 import { kernelSkip } from "../kernel/support.js";
 
@@ -44,4 +45,21 @@ export function mappings(): { total: number; kernel: number } {
 export function collectGarbage(): void {
   setFlagsFromString("--expose-gc");
   (runInNewContext("gc") as () => void)();
+}
+
+/** Both watch backends, each with its reason to skip (given the test's own reason). */
+export function watchBackends(skip: string | false): { name: WatchBackend; skip: string | false }[] {
+  return [
+    { name: "uv", skip: skip || (uvBackendUnavailableReason() ?? false) },
+    { name: "epoll-worker", skip },
+  ];
+}
+
+/** Waits on the event loop until `done()`, or throws after `ms`. */
+export async function until(done: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > end) throw new Error("timed out waiting for events");
+    await sleep(1);
+  }
 }
