@@ -8,17 +8,22 @@ export const FLAGS = ["-g", "-O2", "-Wall", "-Werror", "-mcpu=v3", "-D__TARGET_A
 export const TARGETS = ["bpfel", "bpfeb"];
 
 /**
- * The flags of one source: FLAGS, or FLAGS adjusted by a first line
- * `// build-bpf: FLAG...` (an -mcpu= there replaces the default, others are appended).
+ * The flags of one source: FLAGS, adjusted by a first line `// build-bpf: FLAG...`
+ * (an -mcpu= there replaces the default, others are appended), then followed by
+ * the flags of any `// build-flags: FLAG...` lines, in order (the last -mcpu wins).
  */
 export function flagsFor(root, source) {
-  const first = readFileSync(join(root, source), "utf8").split("\n", 1)[0];
+  const text = readFileSync(join(root, source), "utf8");
+  const first = text.split("\n", 1)[0];
   const m = /^\/\/ build-bpf: (.+)$/.exec(first);
-  if (!m) return FLAGS;
-  const extra = m[1].trim().split(/\s+/);
+  const extra = m ? m[1].trim().split(/\s+/) : [];
   const cpu = extra.some((f) => f.startsWith("-mcpu="));
-  return [...FLAGS.filter((f) => !(cpu && f.startsWith("-mcpu="))), ...extra];
+  const lines = [...text.matchAll(/^\/\/ build-flags:(.*)$/gm)].flatMap((l) => l[1].trim().split(/\s+/).filter(Boolean));
+  return [...FLAGS.filter((f) => !(cpu && f.startsWith("-mcpu="))), ...extra, ...lines];
 }
+
+/** The same as flagsFor (the name the build-flags syntax was introduced with). */
+export const buildFlags = flagsFor;
 
 function* walk(dir) {
   for (const name of readdirSync(dir).sort()) {
