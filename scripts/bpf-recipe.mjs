@@ -4,26 +4,23 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
-export const FLAGS = ["-g", "-O2", "-Wall", "-Werror", "-mcpu=v3", "-D__TARGET_ARCH_x86", "-I", "bpf/include"];
+// -fdebug-compilation-dir=. keeps the checkout's absolute path out of the
+// objects (BTF line info names "./bpf/test/x.bpf.c"), so any checkout builds
+// the same bytes.
+export const FLAGS = ["-g", "-O2", "-Wall", "-Werror", "-mcpu=v3", "-D__TARGET_ARCH_x86", "-fdebug-compilation-dir=.", "-I", "bpf/include"];
 export const TARGETS = ["bpfel", "bpfeb"];
 
-/**
- * The flags of one source: FLAGS, adjusted by a first line `// build-bpf: FLAG...`
- * (an -mcpu= there replaces the default, others are appended), then followed by
- * the flags of any `// build-flags: FLAG...` lines, in order (the last -mcpu wins).
- */
-export function flagsFor(root, source) {
-  const text = readFileSync(join(root, source), "utf8");
-  const first = text.split("\n", 1)[0];
-  const m = /^\/\/ build-bpf: (.+)$/.exec(first);
-  const extra = m ? m[1].trim().split(/\s+/) : [];
-  const cpu = extra.some((f) => f.startsWith("-mcpu="));
-  const lines = [...text.matchAll(/^\/\/ build-flags:(.*)$/gm)].flatMap((l) => l[1].trim().split(/\s+/).filter(Boolean));
-  return [...FLAGS.filter((f) => !(cpu && f.startsWith("-mcpu="))), ...extra, ...lines];
-}
+// A source may add clang flags of its own with lines such as
+//   // build-flags: -mcpu=v4 -DNAME=1
+// They come after FLAGS, so they can override them (the last -mcpu wins).
+const SOURCE_FLAGS = /^\/\/ build-flags:(.*)$/gm;
 
-/** The same as flagsFor (the name the build-flags syntax was introduced with). */
-export const buildFlags = flagsFor;
+/** FLAGS plus the source's own `// build-flags:` lines, in order. */
+export function buildFlags(root, source) {
+  const text = readFileSync(join(root, source), "utf8");
+  const extra = [...text.matchAll(SOURCE_FLAGS)].flatMap((m) => m[1].trim().split(/\s+/).filter(Boolean));
+  return [...FLAGS, ...extra];
+}
 
 function* walk(dir) {
   for (const name of readdirSync(dir).sort()) {
@@ -49,12 +46,13 @@ export function fileHash(path) {
   return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
 
-/** sha256 over the flags, the source and every header of bpf/include. */
+/** sha256 over the flags, the source and every header (*.h) of bpf/include. */
 export function recipeHash(root, source) {
   const h = createHash("sha256");
-  h.update(JSON.stringify({ flags: flagsFor(root, source), targets: TARGETS }));
+  h.update(JSON.stringify({ flags: buildFlags(root, source), targets: TARGETS }));
   h.update(readFileSync(join(root, source)));
   for (const header of walk(join(root, "bpf", "include"))) {
+    if (!header.endsWith(".h")) continue; // a README is not part of any build
     h.update(relative(root, header));
     h.update(readFileSync(header));
   }

@@ -5,14 +5,13 @@
 // and records each build recipe in bpf/objects.lock.json so that the test suite
 // can prove no committed object is stale (see test/bpf/objects.test.ts).
 //
-// A source may adjust its flags with a first line `// build-bpf: -mcpu=v4` (see flagsFor).
 // Usage: node scripts/build-bpf.mjs [--force] [FILTER...]
 // Build machine only: needs clang-19, llvm-strip-19 and bpftool (for vmlinux.h).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { recipeHash, fileHash, listSources, objectPaths, flagsFor, TARGETS } from "./bpf-recipe.mjs";
+import { recipeHash, fileHash, listSources, objectPaths, buildFlags, TARGETS } from "./bpf-recipe.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -41,11 +40,13 @@ for (const source of listSources(root)) {
   const fresh = entry?.recipe === hash && outs.every((o) => existsSync(join(root, o)) && entry.objects?.[o] === fileHash(join(root, o)));
   if (fresh && !force) continue;
   const objects = {};
+  const flags = buildFlags(root, source);
   for (const [i, target] of TARGETS.entries()) {
     const out = outs[i];
-    // Run from the repository root with relative paths: the object's line info
-    // then names files the same way on every build machine.
-    execFileSync("clang-19", [...flagsFor(root, source), "-target", target, "-I", relative(root, buildDir), "-c", source, "-o", out], { cwd: root, stdio: "inherit" });
+    // Run from the repository root with relative paths and
+    // -fdebug-compilation-dir=. (in FLAGS): the object's line info then names
+    // files the same way on every build machine and in every checkout.
+    execFileSync("clang-19", [...flags, "-target", target, "-I", relative(root, buildDir), "-c", source, "-o", out], { cwd: root, stdio: "inherit" });
     // Keep BTF and BTF.ext, drop DWARF (libbpf-tools do the same).
     execFileSync("llvm-strip-19", ["-g", out], { cwd: root, stdio: "inherit" });
     objects[out] = fileHash(join(root, out));

@@ -1,4 +1,4 @@
-// build-bpf: -mcpu=v4
+// build-flags: -mcpu=v4
 // cpu v4 instructions for the asm/ tests: sign-extending loads (ldsx) and moves
 // (movsx), signed division and modulo, unconditional byte swaps (bswap).
 #include "vmlinux.h"

@@ -1,7 +1,7 @@
 // ELF64 file: header, section headers and program headers, validated against
 // the file and each other. Symbols and relocations are decoded on first use.
 import { ElfError } from "../errors.js";
-import { ELF64, SHN, SHT } from "./constants.js";
+import { ELF64, SHF, SHN, SHT } from "./constants.js";
 import { cString, u64, u64Lossy } from "./read.js";
 import { decodeRelocations } from "./relocations.js";
 import { decodeSymbols } from "./symbols.js";
@@ -28,6 +28,7 @@ export class ElfFile {
   readonly sectionNames: ElfSection | undefined;
 
   #byName: Map<string, ElfSection> | undefined;
+  #dynamicSymbols: ElfSymbol[] | undefined;
   #symbols: readonly ElfSymbol[] | undefined;
   #relocs = new Map<number, readonly ElfRelocation[]>();
 
@@ -92,10 +93,20 @@ export class ElfFile {
     return this.#symbols;
   }
 
+  /** Every symbol of the SHT_DYNSYM (shared libraries, dynamic executables); decoded once. */
+  dynamicSymbols(): readonly ElfSymbol[] {
+    if (this.#dynamicSymbols === undefined) {
+      const table = this.sections.find((s) => s.type === SHT.DYNSYM);
+      this.#dynamicSymbols = table === undefined ? [] : decodeSymbols(this, table);
+    }
+    return this.#dynamicSymbols;
+  }
+
   /** The SHT_REL/SHT_RELA sections that apply to a section (their sh_info names it). */
   relocationSections(target: ElfSection | number): ElfSection[] {
     const index = typeof target === "number" ? target : target.index;
-    return this.sections.filter((s) => (s.type === SHT.REL || s.type === SHT.RELA) && s.info === index);
+    // Dynamic relocations (linked to .dynsym) are left out, as parseElf leaves them unchecked.
+    return this.sections.filter((s) => (s.type === SHT.REL || s.type === SHT.RELA) && s.info === index && this.sections[s.link]?.type !== SHT.DYNSYM);
   }
 
   /** Relocations applying to a section (all its REL/RELA sections, in file order); decoded once. */
@@ -206,6 +217,9 @@ export function parseElf(bytes: Uint8Array): ElfFile {
   });
   for (const s of sections) {
     if (s.type !== SHT.REL && s.type !== SHT.RELA) continue;
+    // Dynamic relocations of an executable or library (.rela.dyn, .rela.plt) are
+    // not modelled: they use the dynamic symbol table and may apply to no section.
+    if (sections[s.link]?.type === SHT.DYNSYM || (s.info === 0 && (s.flags & SHF.INFO_LINK) === 0)) continue;
     // Checked up front: a relocation section whose target is missing would never be asked for.
     if (s.info === 0 || s.info >= sections.length) {
       fail("ELF_BAD_LINK", `relocation section ${s.name} applies to section ${s.info}, which does not exist`, shoff + s.index * ELF64.SHDR + 44, "sh_info of a relocation section must name its target section", s.name);

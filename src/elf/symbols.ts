@@ -1,6 +1,6 @@
 // Symbol table decoding (SHT_SYMTAB, with SHT_SYMTAB_SHNDX for extended section indexes).
 import { ElfError } from "../errors.js";
-import { ELF64, SHN, SHT, STT } from "./constants.js";
+import { ELF64, ET, SHN, SHT, STT } from "./constants.js";
 import type { ElfFile } from "./file.js";
 import { u64, u64Lossy } from "./read.js";
 import type { ElfSection, ElfSymbol } from "./types.js";
@@ -31,7 +31,7 @@ export function decodeSymbols(file: ElfFile, table: ElfSection): ElfSymbol[] {
     throw new ElfError("ELF_BAD_LINK", `symbol table ${table.name} links to section ${table.link}, which is not a string table`, {
       section: table.name,
       offset: table.offset,
-      hint: "sh_link of SHT_SYMTAB must name its SHT_STRTAB",
+      hint: "sh_link of a symbol table must name its SHT_STRTAB",
     });
   }
   const extended = file.sections.find((s) => s.type === SHT.SYMTAB_SHNDX && s.link === table.index);
@@ -57,8 +57,10 @@ export function decodeSymbols(file: ElfFile, table: ElfSection): ElfSymbol[] {
     if (shndx !== SHN.UNDEF && shndx !== SHN.ABS && shndx !== SHN.COMMON) {
       const section = file.sections[shndx];
       if (section === undefined) bad(`section index ${shndx} does not exist (the file has ${file.sections.length})`, "the symbol points to a missing section");
+      // Only a relocatable file's symbol values are offsets into their section;
+      // an executable's are virtual addresses (TLS ones even relative to the TLS block).
       const limit = section!.size;
-      if (value > limit || ((type === STT.FUNC || type === STT.OBJECT) && size > limit - value)) {
+      if (file.type === ET.REL && (value > limit || ((type === STT.FUNC || type === STT.OBJECT) && size > limit - value))) {
         bad(`[${value}, ${value + size}) lies outside its section ${section!.name} (${limit} bytes)`, "the symbol's value or size is corrupt");
       }
     }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { AsmError } from "../../src/errors.js";
 import { type Insn, decodeInsns, encodeInsns, disassemble, invalidReason } from "../../src/asm/index.js";
 import { SHF, parseElf } from "../../src/elf/index.js";
-import { committedObjects, readObject } from "../elf/objects.js";
+import { committedObjects, comparablePairs, readObject } from "../elf/objects.js";
 import { prng } from "../elf/builder.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -29,14 +29,13 @@ for (const rel of committedObjects) {
       assert.equal(hex(encodeInsns(insns, buf.littleEndian).bytes), hex(buf.bytes));
       count += insns.length;
     }
-    assert.ok(count > 0, "the object has instructions");
+    // core_target.bpf.o only carries BTF (a CO-RE target); every other object has code.
+    if (!rel.includes("core_target")) assert.ok(count > 0, "the object has instructions");
   });
 }
 
 test("little- and big-endian builds decode to the same instructions and text", () => {
-  for (const le of committedObjects.filter((p) => p.endsWith(".bpf.o"))) {
-    const be = le.replace(/\.bpf\.o$/, ".bpfeb.o");
-    if (!committedObjects.includes(be)) continue;
+  for (const [le, be] of comparablePairs()) {
     const a = programs(le);
     const b = programs(be);
     assert.deepEqual(b.map((p) => p.name), a.map((p) => p.name));

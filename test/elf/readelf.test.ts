@@ -3,10 +3,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SHN, STT, parseElf } from "../../src/elf/index.js";
+import { ET, SHN, STT, parseElf } from "../../src/elf/index.js";
 import { repoRoot } from "../support/paths.js";
-import { committedObjects, readObject } from "./objects.js";
+import { committedObjects, comparablePairs, readObject } from "./objects.js";
 
 const READELF = "llvm-readelf-19";
 const probe = spawnSync(READELF, ["--version"]);
@@ -86,9 +87,7 @@ for (const rel of committedObjects) {
 }
 
 test("little- and big-endian builds of each source parse to the same model", () => {
-  for (const le of committedObjects.filter((p) => p.endsWith(".bpf.o"))) {
-    const be = le.replace(/\.bpf\.o$/, ".bpfeb.o");
-    if (!committedObjects.includes(be)) continue;
+  for (const [le, be] of comparablePairs()) {
     const a = parseElf(readObject(le));
     const b = parseElf(readObject(be));
     assert.equal(a.littleEndian, true);
@@ -103,5 +102,15 @@ test("little- and big-endian builds of each source parse to the same model", () 
     assert.deepEqual(sb.sections, sa.sections, `${le} vs ${be}: sections`);
     assert.deepEqual(sb.symbols, sa.symbols, `${le} vs ${be}: symbols`);
     assert.deepEqual(sb.relocs, sa.relocs, `${le} vs ${be}: relocations`);
+  }
+});
+
+test("executables and shared libraries of this machine parse, with their symbol tables (uprobe targets)", () => {
+  for (const path of ["/bin/true", process.execPath]) {
+    const elf = parseElf(new Uint8Array(readFileSync(path)));
+    assert.notEqual(elf.type, ET.REL);
+    assert.ok(elf.dynamicSymbols().length > 0, `${path} has dynamic symbols`);
+    elf.symbols();
+    assert.ok(elf.sectionByName(".text"), `${path} has .text`);
   }
 });
