@@ -104,12 +104,12 @@ export function parseObject(bytes: Uint8Array, options: ParseObjectOptions = {})
 }
 
 function checkHeader(elf: ElfFile): void {
-  if (elf.type !== ET.REL) {
-    throw new ObjectError("OBJ_NOT_RELOCATABLE", `ELF type ${elf.type} is not a relocatable object (ET_REL)`, { offset: 16, hint: "give the .bpf.o clang writes (clang -c), not a linked executable or library" });
-  }
   if (elf.machine !== EM.BPF && elf.machine !== EM.NONE) {
     const what = elf.machine === EM.X86_64 ? "x86-64" : elf.machine === EM.AARCH64 ? "AArch64" : `machine ${elf.machine}`;
     throw new ObjectError("OBJ_NOT_BPF", `ELF machine is ${what}, not BPF (${EM.BPF})`, { offset: 18, hint: "compile with clang -target bpf" });
+  }
+  if (elf.type !== ET.REL) {
+    throw new ObjectError("OBJ_NOT_RELOCATABLE", `ELF type ${elf.type} is not a relocatable object (ET_REL)`, { offset: 16, hint: "give the .bpf.o clang writes (clang -c), not a linked file" });
   }
 }
 
