@@ -5,13 +5,15 @@
 // line_info and CO-RE records follow each function to its new place. Finally
 // map, global and extern references take their pseudo forms (fds left 0).
 import { ObjectError } from "../errors.js";
-import { CALL, INSN_SIZE, type InsnBuffer, LDIMM64, PSEUDO, wrapInsns } from "../asm/index.js";
+import { CALL, CLASS, INSN_SIZE, type InsnBuffer, JMP, LDIMM64, PSEUDO, wrapInsns } from "../asm/index.js";
 import type { Btf } from "../btf/index.js";
 import type { BtfExt } from "./btf-ext.js";
 import type { FunctionExt } from "./ext-index.js";
 import type { RawFunction } from "./functions.js";
 import { type FunctionRelocations, isSubprogCall } from "./relocations.js";
 import type { CoreRelocation, FuncInfo, InsnRelocation, LineInfo, LinkedFunction } from "./types.js";
+
+const CALL_CODE = CLASS.JMP | JMP.CALL;
 
 export interface LinkInputs {
   readonly functions: readonly RawFunction[];
@@ -99,9 +101,13 @@ class Linker {
     this.#extInfo(fi, base);
     const rels = this.#in.relocations[fi]!;
     const buf = this.#buf;
+    const code = f.insns.bytes;
     for (let i = 0; i < f.length; i++) {
+      // Only calls and ldimm64 matter; read the opcode byte before anything else.
+      const op = code[i * 8];
+      if (op !== CALL_CODE && op !== LDIMM64) continue;
       const at = base + i;
-      const pseudoFunc = buf.code(at) === LDIMM64 && buf.src(at) === PSEUDO.FUNC;
+      const pseudoFunc = op === LDIMM64 && buf.src(at) === PSEUDO.FUNC;
       if (!pseudoFunc && !isSubprogCall(f, i)) continue;
       const reloc = rels.list.find((r) => r.insn === i);
       if (reloc?.kind === "kfunc") continue;

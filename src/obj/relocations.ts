@@ -75,8 +75,11 @@ export function resolveRelocations(inp: Inputs): FunctionRelocations[] {
   inp.functions.forEach((f, fi) => {
     const rels = out[fi]!;
     const seen = new Set(rels.list.map((r) => r.insn));
-    for (const i of f.insns.starts()) {
-      if (!isSubprogCall(f, i) || seen.has(i)) continue;
+    const bytes = f.insns.bytes;
+    for (let i = 0; i < f.length; i++) {
+      const code = bytes[i * 8]!;
+      if (code === LDIMM64) i++;
+      if (code !== CALL_CODE || !isSubprogCall(f, i) || seen.has(i)) continue;
       const t = textFunction(inp, f.offset + i + f.insns.imm(i) + 1);
       if (t < 0) {
         throw new ObjectError("OBJ_BAD_RELOCATION", `function '${f.name}' insn ${i}: call to instruction ${f.offset + i + f.insns.imm(i) + 1} of .text, where no function starts`, {

@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ProgramSpec } from "../../src/obj/index.js";
+import type { MapSpec, ProgramSpec } from "../../src/obj/index.js";
 import { repoRoot } from "../support/paths.js";
 import { model } from "./support.js";
 
@@ -21,9 +21,24 @@ interface GoldenProgram {
   funcInfo: [number, number][];
   lineInfo: [number, number, number, number][];
 }
+interface GoldenMap {
+  name: string;
+  type: number;
+  key_size: number;
+  value_size: number;
+  max_entries: number;
+  flags: number;
+  numa_node: number;
+  map_extra: number;
+  key_type: number;
+  value_type: number;
+  autocreate: boolean;
+  inner?: GoldenMap | null;
+  initial: string | null;
+}
 interface Golden {
   libbpf: string;
-  objects: { file: string; name: string; error: string | null; programs: GoldenProgram[] }[];
+  objects: { file: string; name: string; maps: GoldenMap[]; error: string | null; programs: GoldenProgram[] }[];
 }
 
 const goldenPath = join(repoRoot, "test/obj/golden/libbpf-insns.json");
@@ -69,6 +84,32 @@ for (const o of golden.objects) {
       assert.deepEqual(p.funcInfo.map((f) => [f.insn, f.typeId]), g.funcInfo, `${g.name}: func_info`);
       assert.deepEqual(p.lineInfo.map((l) => [l.insn, l.fileNameOff, l.lineOff, (l.lineNum << 10) | l.lineCol]), g.lineInfo, `${g.name}: line_info`);
     }
+  });
+}
+
+/** A map as the golden records it (libbpf's bpf_map__* getters right after open). */
+function asGolden(m: MapSpec, withInner: boolean): GoldenMap {
+  const initial = m.data !== undefined && (m.kind === "data" || m.kind === "rodata") ? hex(m.data) : null;
+  return {
+    name: m.name,
+    type: m.type,
+    key_size: m.keySize,
+    value_size: m.valueSize,
+    max_entries: m.maxEntries,
+    flags: m.flags,
+    numa_node: m.numaNode,
+    map_extra: Number(m.mapExtra),
+    key_type: m.keyTypeId,
+    value_type: m.valueTypeId,
+    autocreate: m.autocreate,
+    ...(withInner ? { inner: m.inner === undefined ? null : asGolden(m.inner, false) } : {}),
+    initial,
+  };
+}
+
+for (const o of golden.objects) {
+  test(`${o.file}: maps as libbpf 1.8 opens them (names, attributes, BTF ids, inner maps, initial data)`, () => {
+    assert.deepEqual(model(o.file).maps.map((m) => asGolden(m, true)), o.maps);
   });
 }
 

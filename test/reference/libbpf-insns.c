@@ -2,14 +2,18 @@
 // kernel for each program of an object, linked and relocated by
 // bpf_object__prepare(), with CO-RE left out so that the result does not
 // depend on the kernel: the object is opened from memory with its .BTF.ext
-// core_relo table emptied. Every program is set to autoload first (libbpf
+// core_relo table emptied. Maps are recorded right after open (before the
+// kernel sizes perf event arrays); initial values of .data/.rodata maps only. Every program is set to autoload first (libbpf
 // links only those). Map fds and kernel-resolved values are zeroed:
 // ldimm64 of MAP_FD/MAP_VALUE/BTF_ID (first imm; BTF_ID's second too) and
 // kfunc calls (imm, off). Needs root (prepare creates maps).
 //
 // Usage: libbpf-insns OBJ... > JSON, or libbpf-insns --sections NAME... > JSON
 //   (libbpf_prog_type_by_name of each name: {"sections":[[name,type,attach]|[name,null,null],..]})
-//   {"objects":[{"file":F,"name":N,"error":E|null,"programs":[{"name":..,
+//   {"objects":[{"file":F,"name":N,"maps":[{"name":..,"type":..,"key_size":..,
+//    "value_size":..,"max_entries":..,"flags":..,"numa_node":..,"map_extra":..,
+//    "key_type":..,"value_type":..,"autocreate":..,"inner":{..}|null,
+//    "initial":"<hex>"|null}],"error":E|null,"programs":[{"name":..,
 //    "section":..,"insns":["<16 hex digits>",..],"funcInfo":[[insn,type],..],
 //    "lineInfo":[[insn,file_off,line_off,line_col],..]}]}]}
 // Build: gcc -O2 -I$LIBBPF/usr/include libbpf-insns.c $LIBBPF/usr/lib64/libbpf.a -lelf -lz
@@ -159,6 +163,40 @@ static void print_program(struct bpf_program *prog)
 	printf("]}");
 }
 
+static void print_map(struct bpf_map *map, int with_inner)
+{
+	printf("{\"name\":");
+	json_string(bpf_map__name(map));
+	printf(",\"type\":%d,\"key_size\":%u,\"value_size\":%u,\"max_entries\":%u,\"flags\":%u,\"numa_node\":%u,\"map_extra\":%llu",
+	       bpf_map__type(map), bpf_map__key_size(map), bpf_map__value_size(map), bpf_map__max_entries(map),
+	       bpf_map__map_flags(map), bpf_map__numa_node(map), (unsigned long long)bpf_map__map_extra(map));
+	printf(",\"key_type\":%u,\"value_type\":%u,\"autocreate\":%s", bpf_map__btf_key_type_id(map),
+	       bpf_map__btf_value_type_id(map), bpf_map__autocreate(map) ? "true" : "false");
+	if (with_inner) {
+		struct bpf_map *inner = bpf_map__inner_map(map);
+		printf(",\"inner\":");
+		if (inner)
+			print_map(inner, 0);
+		else
+			printf("null");
+	}
+	size_t size = 0;
+	const char *name = bpf_map__name(map);
+	const unsigned char *init = NULL;
+	if (strstr(name, ".data") || strstr(name, ".rodata"))
+		init = bpf_map__initial_value(map, &size);
+	printf(",\"initial\":");
+	if (init) {
+		putchar('"');
+		for (size_t i = 0; i < size; i++)
+			printf("%02x", init[i]);
+		putchar('"');
+	} else {
+		printf("null");
+	}
+	printf("}");
+}
+
 static void one_object(const char *path)
 {
 	char name[16];
@@ -180,6 +218,17 @@ static void one_object(const char *path)
 	struct bpf_object *obj = bpf_object__open_mem(buf, size, &opts);
 	int err = obj ? 0 : -errno;
 	struct bpf_program *prog;
+	struct bpf_map *map;
+	printf(",\"maps\":[");
+	if (!err) {
+		int first_map = 1;
+		bpf_object__for_each_map(map, obj) {
+			printf("%s", first_map ? "" : ",");
+			first_map = 0;
+			print_map(map, 1);
+		}
+	}
+	printf("]");
 	if (!err) {
 		bpf_object__for_each_program(prog, obj)
 			bpf_program__set_autoload(prog, true);
