@@ -6,19 +6,10 @@ import { asObjectError } from "./wrap.js";
 import { decodeInsns, INSN_SIZE, type InsnBuffer } from "../asm/index.js";
 import { type ElfFile, type ElfSymbol, STB, STT, STV } from "../elf/index.js";
 import type { SectionTable } from "./sections.js";
+import type { FunctionSpec } from "./types.js";
 
 /** A function before its relocations are resolved. */
-export interface RawFunction {
-  readonly name: string;
-  readonly section: string;
-  readonly sectionIndex: number;
-  readonly offset: number;
-  readonly length: number;
-  readonly global: boolean;
-  readonly hidden: boolean;
-  readonly subprogram: boolean;
-  readonly insns: InsnBuffer;
-}
+export type RawFunction = Omit<FunctionSpec, "relocations">;
 
 export function collectFunctions(elf: ElfFile, table: SectionTable, symbols: readonly ElfSymbol[]): RawFunction[] {
   const out: RawFunction[] = [];

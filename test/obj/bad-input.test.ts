@@ -130,6 +130,21 @@ const cases: Case[] = [
     offset: 0x928,
     message: /section 'license' is not a map or data section/,
   },
+  {
+    name: "relocation offset past its section",
+    bytes: patched((p) => p.u64(p.section(".relsocket").offset, 0x1000)),
+    code: "ELF_BAD_RELOCATION",
+    section: ".relsocket",
+    offset: 0x928,
+  },
+  {
+    name: "global variable offset outside its section",
+    bytes: patched((p) => p.u32(p.section("socket").offset + 10 * 8 + 4, 64)),
+    code: "OBJ_BAD_RELOCATION",
+    section: ".relsocket",
+    offset: 0x938,
+    message: /offset 64 lies outside '\.rodata' \(4 bytes\)/,
+  },
   { name: "overlapping sections", bytes: patched((p) => p.u64(p.header(".BTF", 24), p.section("socket").offset)), code: "ELF_SECTION_OVERLAP", offset: true },
   { name: "invalid instruction", bytes: patched((p) => { p.bytes[p.section("socket").offset + 8] = 0xff; }), code: "ASM_INVALID_INSN", section: "socket", offset: 8 },
   {
