@@ -117,6 +117,7 @@ const libbpf = process.env.LIBBPF ?? "/work/ref/libbpf-1.8";
 const liveSkip =
   process.getuid?.() !== 0 ? "needs root (bpf_object__prepare creates maps)" :
   !existsSync(join(libbpf, "usr/lib64/libbpf.a")) ? `no reference libbpf at ${libbpf}` :
+  !existsSync("/usr/include/gelf.h") || !existsSync("/usr/include/zlib.h") ? "libelf or zlib headers are absent (libelf-dev, zlib1g-dev)" :
   (() => { try { execFileSync("gcc", ["--version"], { stdio: "ignore" }); return false; } catch { return "gcc is absent"; } })();
 
 test("the reference program, run now, still produces the committed goldens", { skip: liveSkip }, () => {
