@@ -140,3 +140,30 @@ test("the reference program, run now, still produces the committed goldens", { s
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("with CO-RE applied by libbpf against this kernel, only instructions our CO-RE records point at change", { skip: liveSkip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "corebpf-libbpf-"));
+  try {
+    const exe = join(dir, "libbpf-insns");
+    execFileSync("gcc", ["-O2", "-I", join(libbpf, "usr/include"), "-o", exe, join(repoRoot, "test/reference/libbpf-insns.c"), join(libbpf, "usr/lib64/libbpf.a"), "-lelf", "-lz"], { stdio: "pipe" });
+    const live = JSON.parse(execFileSync(exe, ["--keep-core", ...golden.objects.map((o) => o.file)], { cwd: repoRoot, encoding: "utf8", maxBuffer: 64 << 20 })) as Golden;
+    let changed = 0;
+    for (const o of live.objects) {
+      if (o.error !== null) continue; // a hard CO-RE error on this kernel: nothing to compare
+      for (const g of o.programs) {
+        const p = model(o.file).program(g.name)!;
+        const { ours, theirs } = comparable(p, g.insns);
+        assert.equal(theirs.length, ours.length, `${o.file} ${g.name}: CO-RE does not change the length`);
+        const relocated = new Set(p.coreRelocations.flatMap((r) => [r.insn, r.insn + 1]));
+        for (let i = 0; i < ours.length; i++) {
+          if (ours[i] === theirs[i]) continue;
+          changed++;
+          assert.ok(relocated.has(i), `${o.file} ${g.name}: insn ${i} changed (${ours[i]} → ${theirs[i]}) without a CO-RE record there`);
+        }
+      }
+    }
+    assert.ok(changed > 0, "CO-RE changed nothing: the check proves nothing on this kernel");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -2,20 +2,25 @@
 // kernel for each program of an object, linked and relocated by
 // bpf_object__prepare(), with CO-RE left out so that the result does not
 // depend on the kernel: the object is opened from memory with its .BTF.ext
-// core_relo table emptied. Maps are recorded right after open (before the
-// kernel sizes perf event arrays); initial values of .data/.rodata maps only. Every program is set to autoload first (libbpf
-// links only those). Map fds and kernel-resolved values are zeroed:
-// ldimm64 of MAP_FD/MAP_VALUE/BTF_ID (first imm; BTF_ID's second too) and
-// kfunc calls (imm, off). Needs root (prepare creates maps).
+// core_relo table emptied. Every program is set to autoload first (libbpf
+// links only those). Map fds and kernel-resolved values are zeroed: ldimm64 of
+// MAP_FD/MAP_VALUE/BTF_ID (first imm; BTF_ID's second too) and kfunc calls
+// (imm, off). Maps are recorded right after open (before the kernel sizes
+// perf event arrays); initial values of .data/.rodata maps only. Needs root
+// (prepare creates maps).
 //
-// Usage: libbpf-insns OBJ... > JSON, or libbpf-insns --sections NAME... > JSON
-//   (libbpf_prog_type_by_name of each name: {"sections":[[name,type,attach]|[name,null,null],..]})
+// Usage: libbpf-insns [--keep-core] OBJ... > JSON
 //   {"objects":[{"file":F,"name":N,"maps":[{"name":..,"type":..,"key_size":..,
 //    "value_size":..,"max_entries":..,"flags":..,"numa_node":..,"map_extra":..,
 //    "key_type":..,"value_type":..,"autocreate":..,"inner":{..}|null,
 //    "initial":"<hex>"|null}],"error":E|null,"programs":[{"name":..,
 //    "section":..,"insns":["<16 hex digits>",..],"funcInfo":[[insn,type],..],
 //    "lineInfo":[[insn,file_off,line_off,line_col],..]}]}]}
+//   --keep-core: CO-RE applied against the running kernel (for tests that
+//   check where CO-RE changed instructions).
+// Or: libbpf-insns --sections NAME... > JSON
+//   libbpf_prog_type_by_name of each name:
+//   {"sections":[[name,type,attach]|[name,null,null],..]}
 // Build: gcc -O2 -I$LIBBPF/usr/include libbpf-insns.c $LIBBPF/usr/lib64/libbpf.a -lelf -lz
 #include <errno.h>
 #include <gelf.h>
@@ -197,6 +202,8 @@ static void print_map(struct bpf_map *map, int with_inner)
 	printf("}");
 }
 
+static int keep_core;
+
 static void one_object(const char *path)
 {
 	char name[16];
@@ -213,7 +220,8 @@ static void one_object(const char *path)
 		printf(",\"error\":\"cannot read\",\"programs\":[]}");
 		return;
 	}
-	drop_core_relos(buf, size);
+	if (!keep_core)
+		drop_core_relos(buf, size);
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
 	struct bpf_object *obj = bpf_object__open_mem(buf, size, &opts);
 	int err = obj ? 0 : -errno;
@@ -280,9 +288,14 @@ int main(int argc, char **argv)
 		sections(argc - 2, argv + 2);
 		return 0;
 	}
+	int first = 1;
+	if (argc > 1 && strcmp(argv[1], "--keep-core") == 0) {
+		keep_core = 1;
+		first = 2;
+	}
 	printf("{\"libbpf\":\"%u.%u\",\"objects\":[", libbpf_major_version(), libbpf_minor_version());
-	for (int i = 1; i < argc; i++) {
-		printf("%s", i > 1 ? ",\n" : "\n");
+	for (int i = first; i < argc; i++) {
+		printf("%s", i > first ? ",\n" : "\n");
 		one_object(argv[i]);
 	}
 	printf("\n]}\n");
