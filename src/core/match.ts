@@ -70,35 +70,65 @@ export function matchSpec(local: Spec, target: Spec): number {
  * (bpf_core_match_member). The first member with the exact name decides: 1
  * when its type is compatible, else 0. Like libbpf, a name found incompatible
  * inside an anonymous member leaves that level's path entry and bit offset in
- * the spec while the search goes on.
+ * the spec while the search goes on. Members that are neither anonymous nor
+ * the name looked for are skipped through a per-type name table (libbpf
+ * visits them one by one, with no lasting effect).
  */
 function matchMember(localBtf: Btf, acc: Accessor, tbtf: Btf, targetId: number, spec: Spec, next: { id: number }): number {
   targetId = skip(tbtf, targetId);
   if (targetId < 0) return -EINVAL;
   if (!isComposite(tbtf.kind(targetId))) return 0;
   const localName = acc.name!;
-  const localMemberType = localBtf.memberType(acc.typeId, acc.idx);
-  const n = tbtf.vlen(targetId);
-  for (let i = 0; i < n; i++) {
+  const table = memberTable(tbtf, targetId);
+  const named = table.byName.get(localName) ?? Infinity;
+  if (tbtf.vlen(targetId) === 0) return 0;
+  // libbpf checks the path length before visiting each member; it only grows
+  // when a search below leaves a stale entry, so checking there is the same.
+  if (spec.raw.length === MAX_SPEC_LEN) return -E2BIG;
+  for (const i of table.anonymous) {
+    if (i > named) break;
     const bitOffset = memberBitOffset(tbtf, targetId, i);
-    if (spec.raw.length === MAX_SPEC_LEN) return -E2BIG;
     spec.bitOffset = addBits(spec.bitOffset, bitOffset);
     spec.raw.push(i);
-    const nameOff = tbtf.dataWord(targetId, i * 3);
-    const name = nameOff === 0 ? "" : tbtf.string(nameOff);
-    const memberType = tbtf.memberType(targetId, i);
-    if (name === "") {
-      const found = matchMember(localBtf, acc, tbtf, memberType, spec, next);
-      if (found !== 0) return found;
-    } else if (name === localName) {
-      spec.accessors.push({ typeId: targetId, idx: i, name });
-      next.id = memberType;
-      const found = fieldsAreCompat(localBtf, localMemberType, tbtf, memberType);
-      if (found === 0) spec.accessors.pop();
-      return found;
-    }
+    const found = matchMember(localBtf, acc, tbtf, tbtf.memberType(targetId, i), spec, next);
+    if (found !== 0) return found;
     spec.bitOffset = (spec.bitOffset - bitOffset + 2 ** 32) % 2 ** 32;
     spec.raw.pop();
+    if (i + 1 < tbtf.vlen(targetId) && spec.raw.length === MAX_SPEC_LEN) return -E2BIG;
   }
-  return 0;
+  if (named === Infinity) return 0;
+  spec.bitOffset = addBits(spec.bitOffset, memberBitOffset(tbtf, targetId, named));
+  spec.raw.push(named);
+  const memberType = tbtf.memberType(targetId, named);
+  spec.accessors.push({ typeId: targetId, idx: named, name: localName });
+  next.id = memberType;
+  const found = fieldsAreCompat(localBtf, localBtf.memberType(acc.typeId, acc.idx), tbtf, memberType);
+  if (found === 0) spec.accessors.pop();
+  return found;
+}
+
+/** A composite's members by name (first index of each) and its anonymous members' indexes. */
+interface MemberTable {
+  byName: Map<string, number>;
+  anonymous: number[];
+}
+
+const memberTables = new WeakMap<Btf, Map<number, MemberTable>>();
+
+function memberTable(btf: Btf, id: number): MemberTable {
+  let tables = memberTables.get(btf);
+  if (tables === undefined) memberTables.set(btf, (tables = new Map()));
+  let table = tables.get(id);
+  if (table === undefined) {
+    table = { byName: new Map(), anonymous: [] };
+    const n = btf.vlen(id);
+    for (let i = 0; i < n; i++) {
+      const nameOff = btf.dataWord(id, i * 3);
+      const name = nameOff === 0 ? "" : btf.string(nameOff);
+      if (name === "") table.anonymous.push(i);
+      else if (!table.byName.has(name)) table.byName.set(name, i);
+    }
+    tables.set(id, table);
+  }
+  return table;
 }
