@@ -63,12 +63,18 @@ interface Variant {
   straddlingBits?: boolean;
   /** Enumerators with negative and >= 2^31 values (sign-extension rules). */
   oddEnums?: boolean;
+  /**
+   * ct_moved.a preceded by an anonymous struct holding an incompatible member
+   * also named a: libbpf's member search leaves that member's offset in the
+   * path and the real a's offset comes out 4 bytes too far.
+   */
+  stalePath?: boolean;
 }
 
 function coreTargetLike(v: Variant): Btf {
   const t = basics();
   const { b } = t;
-  struct(b, "ct_marker", 4, [["version", t.int, 0]]);
+  const marker = struct(b, "ct_marker", 4, [["version", t.int, 0]]);
   if (v.markerOnly) return b.build();
 
   if (v.movedFlavors !== undefined) {
@@ -76,6 +82,9 @@ function coreTargetLike(v: Variant): Btf {
     const aAt = v.movedFlavors === "same" ? 20 : 4;
     const bAt = v.movedFlavors === "same" ? 16 : 0;
     struct(b, "ct_moved___b", 24, [["b", t.int, bAt], ["a", t.int, aAt], ["c", t.char, 0], ["other", t.long, 8]]);
+  } else if (v.stalePath) {
+    const decoy = b.addStruct("", 8, members([["pad", t.int, 0], ["a", marker, 4]]));
+    struct(b, "ct_moved", 32, [["", decoy, 0], ["c", t.char, 8], ["b", t.int, 16], ["a", t.int, 20]]);
   } else if (v.farA) {
     const pad = b.addArray(t.char, t.arrayIndex, 40000);
     struct(b, "ct_moved", 40008, [["c", t.char, 0], ["pad", pad, 1], ["b", t.int, 16], ["a", t.int, 40004]]);
@@ -139,6 +148,7 @@ export const builtTargets: Record<string, { about: string; build: () => Btf }> =
     about: "ct_resized.counter a signed u64 (load resize poisoned), small a u32 (LDX H -> W)",
     build: () => coreTargetLike({ signedCounter: true, widerSmall: true }),
   },
+  "ct-stale-path": { about: "an anonymous struct with an incompatible 'a' before ct_moved.a (libbpf's stale path offset)", build: () => coreTargetLike({ stalePath: true }) },
   "ct-far": { about: "ct_moved.a at offset 40004: ERANGE on core_direct's LDX", build: () => coreTargetLike({ farA: true }) },
   "ct-straddling-bits": { about: "ct_bits.level a bitfield no 8-byte load holds: E2BIG", build: () => coreTargetLike({ straddlingBits: true }) },
   "ct-odd-enums": { about: "negative and >= 2^31 enumerators (ENUM values sign-extended to 64 bits)", build: () => coreTargetLike({ oddEnums: true }) },
