@@ -66,7 +66,7 @@ export interface CoreFixup {
   /** Every candidate considered, in order. */
   readonly candidates: readonly CandidateResult[];
   /** Set when the relocation cannot be resolved: libbpf refuses the object. */
-  readonly error: RelocationError | undefined;
+  readonly error: CoreRelocationError | undefined;
 }
 
 export interface CalculateOptions {
