@@ -8,6 +8,8 @@ export interface CliContext {
   debug: boolean;
   /** -B/--base-btf PATH */
   baseBtf: string | undefined;
+  /** -f/--bpffs: show pinned paths (prog/map show) */
+  bpffs?: boolean;
 }
 
 export function parseGlobalOptions(argv: string[]): { ctx: CliContext; rest: string[] } {
@@ -28,6 +30,10 @@ export function parseGlobalOptions(argv: string[]): { ctx: CliContext; rest: str
       case "-d":
       case "--debug":
         ctx.debug = true;
+        break;
+      case "-f":
+      case "--bpffs":
+        ctx.bpffs = true;
         break;
       case "-B":
       case "--base-btf": {

@@ -6,4 +6,8 @@ export interface CommandModule {
   run(args: string[], ctx: CliContext): Promise<number | void> | number | void;
 }
 
-export const objects: Record<string, () => Promise<CommandModule>> = {};
+export const objects: Record<string, () => Promise<CommandModule>> = {
+  feature: () => import("./feature.js"),
+  map: () => import("./map.js"),
+  prog: () => import("./prog.js"),
+};
