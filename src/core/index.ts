@@ -12,3 +12,4 @@ export {
 } from "./calculate.js";
 export { POISON_HELPER, applyFixup, applyFixups, type PatchContext, type PatchOutcome } from "./patch.js";
 export { parseAccessString, type Accessor, type Spec } from "./spec.js";
+export { explainFixup, formatAccess, typeLabel, type Explanation } from "./explain.js";
