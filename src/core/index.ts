@@ -13,3 +13,11 @@ export {
 export { POISON_HELPER, applyFixup, applyFixups, type PatchContext, type PatchOutcome } from "./patch.js";
 export { parseAccessString, type Accessor, type Spec } from "./spec.js";
 export { explainFixup, formatAccess, typeLabel, type Explanation } from "./explain.js";
+export {
+  relocatePrograms,
+  type CoreProgramInput,
+  type FunctionFixup,
+  type ProgramCoreRelocation,
+  type RelocatedPrograms,
+  type RelocateProgramsOptions,
+} from "./programs.js";

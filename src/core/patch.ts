@@ -19,6 +19,8 @@ export interface PatchContext {
   program?: string;
   /** Relocation number for messages. */
   number?: number;
+  /** Instruction number for messages, when it differs from the index patched (libbpf names the function's). */
+  insn?: number;
 }
 
 const SIZE_CODES: Record<number, number> = { 1: 0x10, 2: 0x08, 4: 0x00, 8: 0x18 };
@@ -31,9 +33,9 @@ const SIZE_CODES: Record<number, number> = { 1: 0x10, 2: 0x08, 4: 0x00, 8: 0x18 
 export function applyFixup(insns: InsnBuffer, index: number, fix: CoreFixup, ctx: PatchContext = {}): PatchOutcome {
   if (fix.error !== undefined) throw fix.error;
   const fail = (errno: "EINVAL" | "ERANGE", what: string): CoreRelocationError =>
-    new CoreRelocationError(errno === "ERANGE" ? "CORE_OFFSET_RANGE" : "CORE_BAD_INSN", errno, `${reloPrefix(ctx.program, ctx.number ?? 0)}${coreKindName(fix.kind)}: insn #${index} ${what}`, {
+    new CoreRelocationError(errno === "ERANGE" ? "CORE_OFFSET_RANGE" : "CORE_BAD_INSN", errno, `${reloPrefix(ctx.program, ctx.number ?? 0)}${coreKindName(fix.kind)}: insn #${ctx.insn ?? index} ${what}`, {
       ...(ctx.program === undefined ? {} : { program: ctx.program }),
-      insn: index,
+      insn: ctx.insn ?? index,
       relo: ctx.number,
       typeId: fix.relo.typeId,
       hint:
