@@ -9,5 +9,6 @@ export interface CommandModule {
 export const objects: Record<string, () => Promise<CommandModule>> = {
   feature: () => import("./feature.js"),
   map: () => import("./map.js"),
+  obj: () => import("./obj.js"),
   prog: () => import("./prog.js"),
 };
