@@ -2,7 +2,7 @@
 // against the running kernel's BTF, in process, beside libbpf 1.8's CO-RE
 // engine doing the same work in a small C program (bench/c/core-relocate.c,
 // built here against a static libbpf 1.8) timed in the same run.
-//   core only:      the target BTF already opened (corebpf: parsed with its
+//   core only:      the object model built and the target BTF opened (corebpf: parsed with its
 //                   name index; the CO-RE pass pays the flavored-name scan and
 //                   the member tables on a fresh Btf, libbpf its linear scans)
 //   with opening:   reading and parsing the target BTF included
@@ -14,8 +14,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Btf } from "../src/btf/index.js";
-import { CandidateCache, applyFixups, calculateFixups } from "../src/core/index.js";
-import { readTestObject } from "../test/core/support/btf-ext.js";
+import { relocateObject } from "../src/core/index.js";
+import { parseObject } from "../src/obj/index.js";
 
 const KERNEL_BTF = "/sys/kernel/btf/vmlinux";
 const RUNS = 31;
@@ -54,17 +54,11 @@ export async function run(): Promise<void> {
     console.log(`skipped: ${KERNEL_BTF} is absent`);
     return;
   }
-  const obj = readTestObject(OBJECT);
-  const code = obj.sections.map((s) => ({ s, insns: obj.insns(s.section) }));
+  const obj = parseObject(readBytes(OBJECT));
   const relocateAll = (target: Btf): number => {
-    const cache = new CandidateCache(obj.btf, target);
-    let n = 0;
-    for (const { s, insns } of code) {
-      const fixups = calculateFixups(s.relos, obj.btf, target, { cache, program: s.section });
-      applyFixups(insns.clone(), fixups);
-      n += fixups.length;
-    }
-    return n;
+    const result = relocateObject(obj, target);
+    if (result.error !== undefined) throw result.error;
+    return result.fixups.length;
   };
   const core: number[] = [];
   const withOpen: number[] = [];
@@ -84,7 +78,7 @@ export async function run(): Promise<void> {
     warm.push(t3 - t2);
   }
   const ref = libbpfReference();
-  console.log(`core_large: ${relos} relocations in ${obj.sections.length} sections vs the kernel's BTF; median of ${RUNS} runs`);
+  console.log(`core_large: ${relos} relocations in ${obj.programs.length} programs vs the kernel's BTF; median of ${RUNS} runs`);
   row("", "corebpf", "libbpf 1.8", "ratio");
   const refMs = (k: string) => (typeof ref === "string" || ref[k] === undefined ? undefined : ref[k]! / 1e6);
   const line = (what: string, ours: number, key?: string) => {

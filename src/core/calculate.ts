@@ -28,6 +28,8 @@ export interface CoreRelocation {
 
 /** A candidate the relocation was matched against, and what it gave. */
 export interface CandidateResult {
+  /** The BTF holding the candidate ("vmlinux" or a module's). */
+  readonly btf: Btf;
   readonly source: string;
   readonly typeId: number;
   /** The candidate has the field / enumerator / a compatible type. */
@@ -142,15 +144,15 @@ function calculateOne(relo: CoreRelocation, local: Btf, cache: CandidateCache, l
     const spec = emptySpec(cand.btf, cand.id, kind);
     const m = matchSpec(localSpec, spec);
     if (m < 0) {
-      results.push({ source: cand.source, typeId: cand.id, matched: false });
+      results.push({ btf: cand.btf, source: cand.source, typeId: cand.id, matched: false });
       return failed(relo, localSpec, results, ctx, -m, `error matching candidate #${i} [${cand.id}] in ${cand.source}: ${errnoName(m)}`);
     }
     if (m === 0) {
-      results.push({ source: cand.source, typeId: cand.id, matched: false });
+      results.push({ btf: cand.btf, source: cand.source, typeId: cand.id, matched: false });
       continue;
     }
     const failure = computeValues(kind, localSpec, spec, res, littleEndian);
-    results.push({ source: cand.source, typeId: cand.id, matched: true, value: res.targetValue, spec });
+    results.push({ btf: cand.btf, source: cand.source, typeId: cand.id, matched: true, value: res.targetValue, spec });
     if (failure !== undefined) return failed(relo, localSpec, results, ctx, failure.errno, failure.reason);
     if (chosen === undefined) {
       chosen = { ...res };

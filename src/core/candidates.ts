@@ -19,7 +19,8 @@ export interface CoreModuleBtf {
  */
 export interface CoreTarget {
   readonly btf: Btf;
-  readonly modules?: readonly CoreModuleBtf[];
+  /** Module BTFs, or a function reading them (called at most once per cache, when first needed, as libbpf loads them). */
+  readonly modules?: readonly CoreModuleBtf[] | (() => readonly CoreModuleBtf[]);
 }
 
 export interface Candidate {
@@ -45,7 +46,14 @@ export class CandidateCache {
 
   constructor(local: Btf, target: CoreTarget | Btf) {
     this.local = local;
-    this.target = asTarget(target);
+    const t = asTarget(target);
+    const modules = t.modules;
+    if (typeof modules !== "function") {
+      this.target = t;
+    } else {
+      let loaded: readonly CoreModuleBtf[] | undefined;
+      this.target = { btf: t.btf, modules: () => (loaded ??= modules()) };
+    }
   }
 
   /** The (possibly narrowed) candidate list of a local type; found on first use. */
@@ -69,7 +77,8 @@ export function findCandidates(local: Btf, localId: number, target: CoreTarget):
   essentialIds(target.btf, essential, ids);
   for (const id of ids) if (kindsCompat(target.btf.kind(id), kind)) out.push({ btf: target.btf, id, source: "vmlinux" });
   if (out.length > 0) return out;
-  for (const mod of target.modules ?? []) {
+  const modules = typeof target.modules === "function" ? target.modules() : (target.modules ?? []);
+  for (const mod of modules) {
     ids.length = 0;
     // Only the module's own types: its base is the vmlinux searched above.
     mod.btf.nameIndex().findEssential(essential, undefined, ids);

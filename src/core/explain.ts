@@ -80,7 +80,7 @@ export function explainFixup(fix: CoreFixup, local: Btf, patch?: PatchOutcome | 
   const candidates = fix.candidates.map((c) => {
     const spec = c.spec;
     const where = spec !== undefined && isFieldKind(fix.kind) ? ` @${Math.floor(spec.bitOffset / 8)}` : "";
-    const label = spec !== undefined ? typeLabel(spec.btf, c.typeId) : `[${c.typeId}]`;
+    const label = safeLabel(c.btf, c.typeId);
     return `[${c.typeId}] ${label}${c.matched ? `${where} = ${hex(c.value ?? 0n)}` : " (no match)"}${c.source === "vmlinux" ? "" : ` in ${c.source}`}`;
   });
   const base = { kind, access, accessString: fix.relo.accessString, candidates };
@@ -93,17 +93,18 @@ export function explainFixup(fix: CoreFixup, local: Btf, patch?: PatchOutcome | 
   if (!fix.found && fix.kind !== CoreKind.TYPE_ID_LOCAL) {
     return { ...base, status: "absent", result: `${hex(fix.targetValue)}: ${missingReason(fix)}` };
   }
-  const target = fix.targetSpec !== undefined && fix.targetTypeId !== undefined ? describeTarget(fix) : fix.kind === CoreKind.TYPE_ID_LOCAL ? "local type id" : "";
+  const target = fix.targetSpec !== undefined && fix.targetTypeId !== undefined ? describeTarget(fix, access) : fix.kind === CoreKind.TYPE_ID_LOCAL ? "the local type id" : "";
   const change = fix.localValue === fix.targetValue ? `${hex(fix.targetValue)} (unchanged)` : `${hex(fix.localValue)} -> ${hex(fix.targetValue)}`;
   const width = fix.localSize !== fix.targetSize && fix.localSize !== 0 ? `, access ${fix.localSize} -> ${fix.targetSize} bytes` : "";
   return { ...base, status: fix.localValue === fix.targetValue ? "unchanged" : "relocated", result: `${change}${width}${target === "" ? "" : ` from ${target}`}` };
 }
 
-function describeTarget(fix: CoreFixup): string {
+/** "[id]", plus the target's access when it reads differently from the local one (flavors, nesting). */
+function describeTarget(fix: CoreFixup, localAccess: string): string {
   const spec = fix.targetSpec!;
   const source = fix.targetSource === "vmlinux" || fix.targetSource === undefined ? "" : ` in ${fix.targetSource}`;
   const label = isFieldKind(fix.kind) || isEnumvalKind(fix.kind) ? formatAccess(spec) : typeLabel(spec.btf, spec.rootId);
-  return `[${fix.targetTypeId}] ${label}${source}`;
+  return `[${fix.targetTypeId}]${label === localAccess ? "" : ` ${label}`}${source}`;
 }
 
 function missingReason(fix: CoreFixup): string {

@@ -21,3 +21,4 @@ export {
   type RelocatedPrograms,
   type RelocateProgramsOptions,
 } from "./programs.js";
+export { relocateObject, type RelocateObjectOptions } from "./object.js";
