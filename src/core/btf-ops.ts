@@ -34,20 +34,24 @@ export function validId(btf: Btf, id: number): boolean {
   return id >= 0 && id < btf.typeCount;
 }
 
+/** Kinds by what a walk does with them (indexed by kind number). */
+const kindTable = (kinds: readonly number[]): Uint8Array => {
+  const t = new Uint8Array(32);
+  for (const k of kinds) t[k] = 1;
+  return t;
+};
+/** Modifiers and typedefs: skipped on the way to the type that matters. */
+const SKIPPED = kindTable([BtfKind.TYPEDEF, BtfKind.CONST, BtfKind.VOLATILE, BtfKind.RESTRICT, BtfKind.TYPE_TAG]);
+/** Kinds whose record carries the size. */
+const SIZED = kindTable([BtfKind.INT, BtfKind.STRUCT, BtfKind.UNION, BtfKind.ENUM, BtfKind.ENUM64, BtfKind.DATASEC, BtfKind.FLOAT]);
+/** Kinds btf__resolve_size looks through (SKIPPED, VAR and DECL_TAG). */
+const SIZE_FOLLOWS = kindTable([BtfKind.TYPEDEF, BtfKind.CONST, BtfKind.VOLATILE, BtfKind.RESTRICT, BtfKind.TYPE_TAG, BtfKind.VAR, BtfKind.DECL_TAG]);
+
 /** Follows modifiers and typedefs; -1 when an id is out of range (libbpf: NULL). */
 export function skip(btf: Btf, id: number): number {
   for (let n = 0; n < MAX_CHAIN; n++) {
     if (!validId(btf, id)) return -1;
-    const kind = btf.kind(id);
-    if (
-      kind !== BtfKind.TYPEDEF &&
-      kind !== BtfKind.CONST &&
-      kind !== BtfKind.VOLATILE &&
-      kind !== BtfKind.RESTRICT &&
-      kind !== BtfKind.TYPE_TAG
-    ) {
-      return id;
-    }
+    if (SKIPPED[btf.kind(id)] !== 1) return id;
     id = btf.sizeOrType(id);
   }
   return -1;
@@ -60,15 +64,7 @@ export function resolveSize(btf: Btf, id: number): number {
   for (let depth = 0; depth < 32; depth++) {
     if (!validId(btf, id)) return -EINVAL;
     const kind = btf.kind(id);
-    if (
-      kind === BtfKind.INT ||
-      kind === BtfKind.STRUCT ||
-      kind === BtfKind.UNION ||
-      kind === BtfKind.ENUM ||
-      kind === BtfKind.ENUM64 ||
-      kind === BtfKind.DATASEC ||
-      kind === BtfKind.FLOAT
-    ) {
+    if (SIZED[kind] === 1) {
       size = btf.sizeOrType(id);
       break;
     }
@@ -76,15 +72,7 @@ export function resolveSize(btf: Btf, id: number): number {
       size = btf.pointerSize;
       break;
     }
-    if (
-      kind === BtfKind.TYPEDEF ||
-      kind === BtfKind.VOLATILE ||
-      kind === BtfKind.CONST ||
-      kind === BtfKind.RESTRICT ||
-      kind === BtfKind.VAR ||
-      kind === BtfKind.DECL_TAG ||
-      kind === BtfKind.TYPE_TAG
-    ) {
+    if (SIZE_FOLLOWS[kind] === 1) {
       id = btf.sizeOrType(id);
       continue;
     }

@@ -12,19 +12,10 @@ import { encodeInsns, type Insn } from "../../src/asm/index.js";
 import { BtfError } from "../../src/errors.js";
 import { CandidateCache, CoreRelocationError, applyFixup, calculateFixups, explainFixup, type CoreRelocation } from "../../src/core/index.js";
 import { repoRoot } from "../support/paths.js";
+import { prng } from "../btf/fixtures.js";
 
 const MAX_CASE_MS = 5000;
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const objBtf = (name: string) => new Uint8Array(btfSectionFromElf(new Uint8Array(readFileSync(join(repoRoot, "bpf", "test", `${name}.bpf.o`)))));
 const localBytes = objBtf("core_local");
