@@ -7,6 +7,8 @@ import { BtfBuilder } from "../../src/btf/index.js";
 import { CandidateCache, CoreKind as K, calculateFixups, findCandidates } from "../../src/core/index.js";
 import { btf, type Types } from "./support/build.js";
 import { outcome, relocateOne } from "./support/relocate.js";
+import { readBtfFileSync } from "../../src/kernel/index.js";
+import { sharedFile } from "../support/paths.js";
 
 const sLocal = (t: Types) => void t.struct("s", 12, [["a", "int", 0], ["b", "int", 4], ["c", "int", 8]]);
 
@@ -157,4 +159,24 @@ test("relocation numbers in messages can follow the object's numbering", () => {
   const local = btf(sLocal);
   const [f] = calculateFixups([{ insn: 0, typeId: 999, accessString: "0", kind: K.TYPE_EXISTS }], local, local, { numbers: [42] });
   assert.match(f!.error!.message, /^relo #42: /);
+});
+
+test("a type only a kernel module has is found in the module's split BTF (shared btf_testmod)", { skip: sharedFile("btf/btf_testmod.btf").skip || sharedFile("btf/btf_testmod.btf.base").skip }, () => {
+  const base = readBtfFileSync(sharedFile("btf/btf_testmod.btf.base").path!);
+  const mod = readBtfFileSync(sharedFile("btf/btf_testmod.btf").path!, { base });
+  const local = btf((t) => {
+    const rcu = t.struct("callback_head", 16, []);
+    const ref = t.struct("refcount_struct", 4, []);
+    t.struct("bpf_testmod_ctx", 20, [["rcu", rcu, 0], ["usage", ref, 16]]);
+  });
+  const target = { btf: base, modules: () => [{ name: "bpf_testmod", btf: mod }] };
+  const f = relocateOne(local, target, "bpf_testmod_ctx", "0:1", K.FIELD_BYTE_OFFSET);
+  assert.deepEqual(outcome(f), { found: true, poison: false, local: 16n, target: 16n });
+  assert.equal(f.targetSource, "bpf_testmod");
+  assert.equal(f.targetTypeId, mod.find("bpf_testmod_ctx"));
+  assert.ok(f.targetTypeId! >= base.typeCount);
+  // callback_head is in the base: the module is not searched for it.
+  const g = relocateOne(local, target, "callback_head", "0", K.TYPE_ID_TARGET);
+  assert.equal(g.targetSource, "vmlinux");
+  assert.equal(g.targetTypeId, base.find("callback_head"));
 });
