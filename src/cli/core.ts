@@ -206,7 +206,7 @@ function explainCommand(obj: ObjectSpec, opened: OpenedTarget, opts: Options, ct
   for (const r of result.fixups) {
     const progs = programsOf.get(r.function) ?? [r.function];
     if (opts.prog !== undefined && !progs.includes(opts.prog) && r.function !== opts.prog) continue;
-    const e = explainFixup(r.fixup, btf!, r.outcome instanceof Error ? r.outcome : r.outcome);
+    const e = explainFixup(r.fixup, btf!, r.outcome);
     rows.push({
       program: progs.join(","),
       function: r.function,

@@ -16,9 +16,9 @@ export { explainFixup, formatAccess, typeLabel, type Explanation } from "./expla
 export {
   relocatePrograms,
   type CoreProgramInput,
+  type CoreRecord,
   type FunctionFixup,
-  type ProgramCoreRelocation,
   type RelocatedPrograms,
   type RelocateProgramsOptions,
 } from "./programs.js";
-export { relocateObject, type RelocateObjectOptions } from "./object.js";
+export { coreRecords, relocateObject, type RelocateObjectOptions } from "./object.js";
