@@ -34,8 +34,8 @@ golden() {
   echo "$out/$obj.$name.json: $(head -c 60 "$out/$obj.$name.json")..."
 }
 
-local_objects=(core_local core_cpuv4 core_errors)
-all_objects=(core_local core_cpuv4 core_errors core_kernel core_large)
+local_objects=(core_local core_cpuv4 core_errors core_subprogs)
+all_objects=(core_local core_cpuv4 core_errors core_subprogs core_kernel core_large)
 
 for obj in "${local_objects[@]}"; do
   golden "$obj" core_target bpf/test/core_target.bpf.o

@@ -60,7 +60,7 @@ test("the CLI prints the golden bytes", () => {
 });
 
 const reference = libbpfReference();
-const liveObjects = ["core_local", "core_cpuv4", "core_errors", "core_kernel", "core_large", "progs_net", "progs_trace", "subprogs", "globals", "maps"];
+const liveObjects = ["core_local", "core_cpuv4", "core_errors", "core_subprogs", "core_kernel", "core_large", "progs_net", "progs_trace", "subprogs", "globals", "maps"];
 test("live: libbpf 1.8 and corebpf agree on objects and targets", { skip: "skip" in reference ? reference.skip : false }, async () => {
   const exe = (reference as { path: string }).path;
   const targets = ["core_target", ...Object.keys(builtTargets), "kernel"];

@@ -103,3 +103,8 @@ test("a reachable poisoned load is what the verifier rejects, naming the invalid
   // Programs whose poisoned instructions are dead code load and run.
   assert.equal(r["core_enums"], 0);
 });
+
+test("core_subprogs: relocated subprograms shared by two programs", { skip }, () => {
+  assert.deepEqual(run("core_subprogs", builtTarget("ct-no-far")), { core_sub_one: 0, core_sub_two: 0, core_sub_late: 0 });
+  assert.deepEqual(run("core_subprogs", runningKernel()), { core_sub_one: 1, core_sub_two: 1, core_sub_late: 1 });
+});

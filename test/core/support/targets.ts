@@ -69,6 +69,8 @@ interface Variant {
    * path and the real a's offset comes out 4 bytes too far.
    */
   stalePath?: boolean;
+  /** Leave struct ct_far out (core_subprogs' unused far_reader is then poisoned, not ERANGE). */
+  noFar?: boolean;
 }
 
 function coreTargetLike(v: Variant): Btf {
@@ -133,14 +135,17 @@ function coreTargetLike(v: Variant): Btf {
   struct(b, "ct_loose", 8, [["other", t.long, 0]]);
   struct(b, "ct_amb___one", 4, [["x", t.int, 0]]);
   struct(b, "ct_amb___two", 16, [["pad", t.long, 0], ["x", t.int, 8]]);
-  const far = b.addArray(t.char, t.arrayIndex, 40000);
-  struct(b, "ct_far", 40004, [["pad", far, 0], ["x", t.int, 40000]]);
+  if (!v.noFar) {
+    const far = b.addArray(t.char, t.arrayIndex, 40000);
+    struct(b, "ct_far", 40004, [["pad", far, 0], ["x", t.int, 40000]]);
+  }
   return b.build();
 }
 
 /** The built targets, by file name (test/core/data/<name>.btf). */
 export const builtTargets: Record<string, { about: string; build: () => Btf }> = {
   "ct-built": { about: "core_target's types, built with the BTF encoder", build: () => coreTargetLike({}) },
+  "ct-no-far": { about: "core_target's types without struct ct_far (core_subprogs relocates)", build: () => coreTargetLike({ noFar: true }) },
   "ct-marker-only": { about: "only struct ct_marker: every other relocation finds no candidate", build: () => coreTargetLike({ markerOnly: true }) },
   "ct-flavors-same": { about: "ct_moved as two flavors with the same offsets: both kept, no ambiguity", build: () => coreTargetLike({ movedFlavors: "same" }) },
   "ct-flavors-ambiguous": { about: "ct_moved as two flavors with different offsets: ambiguity", build: () => coreTargetLike({ movedFlavors: "different" }) },
