@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { CoreKind as K, calculateFixups, formatAccess } from "../../src/core/index.js";
 import { join } from "node:path";
-import { cliPath, repoRoot } from "../support/paths.js";
+import { cliPath, repoRoot, sharedFile } from "../support/paths.js";
 import { btf } from "./support/build.js";
 import { objectPath } from "./support/golden-targets.js";
 
@@ -82,4 +82,14 @@ test("usage errors", () => {
   assert.equal(cli(["core", "relocate"]).status, 255);
   assert.equal(cli(["core", "explain", objectPath("core_local"), "--btf"]).status, 255);
   assert.equal(cli(["core", "frobnicate"]).status, 255);
+});
+
+test("explain with -B: the --btf files are modules over the base (shared btf_testmod)", { skip: sharedFile("btf/btf_testmod.btf").skip || sharedFile("btf/btf_testmod.btf.base").skip }, () => {
+  const base = sharedFile("btf/btf_testmod.btf.base").path!;
+  const mod = sharedFile("btf/btf_testmod.btf").path!;
+  const { status, stdout } = cli(["-B", base, "core", "explain", objectPath("core_kernel"), "--btf", mod, "-j"]);
+  assert.equal(status, 0);
+  const out = JSON.parse(stdout);
+  assert.equal(out.target, `${base} + ${mod}`);
+  assert.equal(out.relocations.length, 90);
 });
