@@ -14,7 +14,7 @@
 // -B/--base-btf PATH, PATH is the kernel and every --btf a module over it.
 import { basename } from "node:path";
 import { readFileSync } from "node:fs";
-import { POISON_HELPER, explainFixup, relocateObject, type CoreTarget, type CoreModuleBtf, type Explanation, type RelocatedPrograms, CoreRelocationError } from "../core/index.js";
+import { POISON_HELPER, explainFixup, relocateObject, type CoreTarget, type CoreModuleBtf, type Explanation, CoreRelocationError } from "../core/index.js";
 import { disassemble, type SourceLine } from "../asm/index.js";
 import { parseObject, objectNameFromPath, type ObjectSpec } from "../obj/index.js";
 import { UsageError } from "../errors.js";
@@ -123,11 +123,6 @@ function runningKernelModules(): CoreModuleBtf[] {
   return names.map((name) => ({ name, btf: kernelModuleBtf(name) }));
 }
 
-/** CO-RE over every program (`?` ones included), in libbpf's order. */
-function relocateAll(obj: ObjectSpec, target: CoreTarget, keepGoing: boolean): RelocatedPrograms {
-  return relocateObject(obj, target, { keepGoing });
-}
-
 function hexInsns(bytes: Uint8Array): string[] {
   const out: string[] = new Array(bytes.length / 8);
   for (let i = 0; i < out.length; i++) {
@@ -149,7 +144,7 @@ function failure(err: CoreRelocationError, ctx: CliContext): number {
  * final newline), or the CO-RE failure.
  */
 export function relocationJson(obj: ObjectSpec, target: CoreTarget, pretty = false): string | CoreRelocationError {
-  const result = relocateAll(obj, target, false);
+  const result = relocateObject(obj, target);
   if (result.error !== undefined) return result.error;
   const programs = obj.programs.map((p, i) => ({ name: p.name, section: p.section, insns: hexInsns(result.programs[i]!.insns.bytes) }));
   return JSON.stringify({ programs }, null, pretty ? 2 : undefined);
@@ -162,7 +157,7 @@ function relocateCommand(obj: ObjectSpec, opened: OpenedTarget, ctx: CliContext)
     process.stdout.write(json + "\n");
     return 0;
   }
-  const result = relocateAll(obj, opened.target, false);
+  const result = relocateObject(obj, opened.target);
   if (result.error !== undefined) return failure(result.error, ctx);
   const btf = obj.btf;
   for (const [i, p] of obj.programs.entries()) {
@@ -193,7 +188,7 @@ interface ExplainRow extends Explanation {
 
 function explainCommand(obj: ObjectSpec, opened: OpenedTarget, opts: Options, ctx: CliContext): number {
   const btf = obj.btf;
-  const result = relocateAll(obj, opened.target, true);
+  const result = relocateObject(obj, opened.target, { keepGoing: true });
   const programsOf = new Map<string, string[]>();
   for (const p of obj.programs) {
     for (const f of p.functions) {
