@@ -7,6 +7,7 @@ export interface CommandModule {
 }
 
 export const objects: Record<string, () => Promise<CommandModule>> = {
+  core: () => import("./core.js"),
   feature: () => import("./feature.js"),
   map: () => import("./map.js"),
   obj: () => import("./obj.js"),
