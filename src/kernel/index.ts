@@ -108,3 +108,8 @@ export {
   type BtfFileOptions,
   type BtfInputFormat,
 } from "./btf-files.js";
+
+// Loading objects, and maps typed by BTF.
+export * from "./loader/index.js";
+export { btfCodec, readBits, writeBits, type BtfCodec } from "./typed/btf-codec.js";
+export { btfMapCodecs, withKernelBtfCodecs, kernelObjectBtf } from "./typed/typed-map.js";
