@@ -5,6 +5,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { arch } from "node:process";
 import { ProgLoad, attr } from "../attr.js";
 import { bpfTry } from "../bpf.js";
+import { BtfKind } from "../../btf/index.js";
+import { kernelBtf } from "../btf-files.js";
 import { supports } from "../features/index.js";
 import { helperIdOf } from "../features/helpers.js";
 import { probeLoad } from "../features/probe-load.js";
@@ -169,3 +171,24 @@ function probeLoadKeep(type: number, expectedAttachType: number): number {
     .u32(ProgLoad.expected_attach_type, "expected_attach_type", expectedAttachType);
   return bpfTry(Cmd.PROG_LOAD);
 }
+
+/**
+ * BPF trampolines work (fentry/fexit/fmod_ret/LSM need them): an empty
+ * fentry program on a kernel function loads. Kernels built without ftrace
+ * direct calls refuse it with EPERM even to root.
+ */
+export const hasTrampolines = once((): boolean => {
+  const vmlinux = kernelBtf();
+  const target = ["bpf_fentry_test1", "bpf_prog_put", "do_nanosleep"].map((n) => vmlinux.find(n, BtfKind.FUNC)).find((id) => id !== undefined);
+  if (target === undefined) return false;
+  return probeLoad(ProgType.TRACING, [mov64Imm(0, 0), exit()], { expectedAttachType: AttachType.TRACE_FENTRY, attachBtfId: target }).ok;
+});
+
+/** The BPF LSM is active (CONFIG_BPF_LSM and "bpf" in the LSM list). */
+export const hasBpfLsm = once((): boolean => {
+  try {
+    return readFileSync("/sys/kernel/security/lsm", "utf8").split(",").includes("bpf");
+  } catch {
+    return false;
+  }
+});

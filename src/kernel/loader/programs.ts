@@ -7,7 +7,7 @@
 import type { InsnBuffer } from "../../asm/index.js";
 import { BtfKind } from "../../btf/index.js";
 import type { RelocatedPrograms } from "../../core/index.js";
-import { CoreBpfError, NotSupportedError, VerifierError } from "../../errors.js";
+import { CoreBpfError, NotSupportedError, PermissionError, VerifierError } from "../../errors.js";
 import { SecFlag, type ObjectSpec, type ProgramSpec } from "../../obj/index.js";
 import type { BtfHandle } from "../btf-handle.js";
 import { supports } from "../features/index.js";
@@ -15,7 +15,8 @@ import { Program, bindMap, type ProgramSpec as LoadSpec } from "../program.js";
 import { LE } from "../sys.js";
 import { AttachType, ProgType } from "../uapi.js";
 import { runningKernelVersion } from "../version.js";
-import { hasUprobeMultiLink, btfSupport } from "./features.js";
+import { btfSupport, hasBpfLsm, hasTrampolines, hasUprobeMultiLink } from "./features.js";
+import { hasBpfPrivilege } from "../privileges.js";
 import type { KernelBtfs, ModuleBtf } from "./kernel-btfs.js";
 import type { ProgramSettings } from "./settings.js";
 import { withSourceLine } from "./verifier-source.js";
@@ -157,6 +158,25 @@ function loadSpec(input: LoadProgramsInput, i: number): LoadSpec {
   return spec;
 }
 
+const TRAMPOLINE_ATTACH = new Set<number>([AttachType.TRACE_FENTRY, AttachType.TRACE_FEXIT, AttachType.MODIFY_RETURN, AttachType.LSM_MAC, AttachType.LSM_CGROUP]);
+
+/** An EPERM that is really a missing kernel feature (BPF trampolines, the BPF LSM) becomes a NotSupportedError. */
+function explainRefusal(s: ProgramSettings, spec: LoadSpec, err: unknown): unknown {
+  if (!(err instanceof PermissionError) || !hasBpfPrivilege()) return err;
+  const attach = Number(spec.expectedAttachType ?? 0);
+  if ((s.type === ProgType.LSM || attach === AttachType.LSM_MAC || attach === AttachType.LSM_CGROUP) && !hasBpfLsm()) {
+    return new NotSupportedError("bpf_lsm", `prog '${s.name}': this kernel has no active BPF LSM`, { program: s.name, cause: err, hint: "build with CONFIG_BPF_LSM and boot with lsm=...,bpf" });
+  }
+  if ((s.type === ProgType.TRACING || s.type === ProgType.LSM) && TRAMPOLINE_ATTACH.has(attach) && !hasTrampolines()) {
+    return new NotSupportedError("bpf_trampoline", `prog '${s.name}': this kernel cannot run fentry/fexit/fmod_ret/LSM programs (even an empty fentry program is refused)`, {
+      program: s.name,
+      cause: err,
+      hint: "BPF trampolines need CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS (x86-64) or the architecture's equivalent",
+    });
+  }
+  return err;
+}
+
 /** Loads every program to load, in object order; the first failure throws. */
 export function loadPrograms(input: LoadProgramsInput): void {
   const rodata = input.maps.filter((m, i): m is BpfMap => m !== undefined && input.obj.maps[i]!.kind === "rodata");
@@ -169,7 +189,7 @@ export function loadPrograms(input: LoadProgramsInput): void {
       program = Program.load(spec, { logLevel: s.logLevel });
     } catch (err) {
       if (err instanceof VerifierError) throw withSourceLine(err, input.obj, s.spec, input.relocated);
-      throw err;
+      throw explainRefusal(s, spec, err);
     }
     input.onLoaded(i, program);
     // libbpf binds .rodata to every program so that it outlives frozen-constant uses (failures ignored).

@@ -35,7 +35,7 @@ function plantedCall(obj: ObjectSpec, program: ProgramSpec, relocated: Relocated
     const fix = relo && relocated?.fixups.find((f) => f.function === relo.function && f.record === relo.record);
     if (fix === undefined || obj.btf === undefined) return "a CO-RE relocation that could not be resolved was reached";
     const access = fix.fixup.localSpec !== undefined ? formatAccess(fix.fixup.localSpec) : fix.fixup.relo.accessString;
-    const why = explainFixup(fix.fixup, obj.btf, fix.outcome instanceof Error ? fix.outcome : undefined).result;
+    const why = explainFixup(fix.fixup, obj.btf, fix.outcome).result;
     return `failed to resolve CO-RE relocation ${access}: ${why}`;
   }
   const map = obj.maps[imm - POISON_MAP_BASE];
