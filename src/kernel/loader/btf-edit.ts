@@ -4,8 +4,6 @@
 import { type Btf, BtfKind } from "../../btf/index.js";
 import { CoreBpfError } from "../../errors.js";
 
-const TYPE_HEADER = 12;
-
 /** Bytes after a type's 12-byte header, by kind and vlen (the kinds the kernel knows). */
 function trailing(kind: number, vlen: number): number {
   switch (kind) {
@@ -55,53 +53,57 @@ export class BtfEditor {
     return this.#typeCount;
   }
 
-  #u32(at: number): number {
-    return this.#view.getUint32(at, this.littleEndian);
+  readonly #appendedAt: number[] = [];
+
+  /** Word `w` of type `id`'s record (0 name_off, 1 info, 2 size/type, 3.. trailing), appended types included. */
+  #get(id: number, w: number): number {
+    if (id >= this.source.typeCount) return this.#newTypes[this.#appended(id) + w]!;
+    return this.#view.getUint32(this.source.recordOffset(id) + w * 4, this.littleEndian);
   }
-  #setU32(at: number, v: number): void {
-    this.#view.setUint32(at, v >>> 0, this.littleEndian);
+  #set(id: number, w: number, v: number): void {
+    if (id >= this.source.typeCount) this.#newTypes[this.#appended(id) + w] = v >>> 0;
+    else this.#view.setUint32(this.source.recordOffset(id) + w * 4, v >>> 0, this.littleEndian);
   }
-  #at(id: number): number {
-    if (id >= this.source.typeCount) throw new CoreBpfError("BAD_BTF", `type [${id}] was appended and cannot be edited in place`);
-    return this.source.recordOffset(id);
+  #appended(id: number): number {
+    const at = this.#appendedAt[id - this.source.typeCount];
+    if (at === undefined) throw new CoreBpfError("BAD_BTF", `type [${id}] does not exist`, { typeId: id });
+    return at;
   }
 
   kind(id: number): number {
-    return (this.#u32(this.#at(id) + 4) >>> 24) & 0x1f;
+    return (this.#get(id, 1) >>> 24) & 0x1f;
   }
   vlen(id: number): number {
-    return this.#u32(this.#at(id) + 4) & 0xffff;
+    return this.#get(id, 1) & 0xffff;
   }
   nameOff(id: number): number {
-    return this.#u32(this.#at(id));
+    return this.#get(id, 0);
   }
   setNameOff(id: number, off: number): void {
-    this.#setU32(this.#at(id), off);
+    this.#set(id, 0, off);
   }
   setInfo(id: number, kind: number, vlen: number, kindFlag = false): void {
-    this.#setU32(this.#at(id) + 4, ((kindFlag ? 0x80000000 : 0) | (kind << 24) | (vlen & 0xffff)) >>> 0);
+    this.#set(id, 1, (kindFlag ? 0x80000000 : 0) | (kind << 24) | (vlen & 0xffff));
   }
   /** Keeps kind and kind_flag, replaces vlen (FUNC linkage). */
   setVlen(id: number, vlen: number): void {
-    const at = this.#at(id) + 4;
-    this.#setU32(at, ((this.#u32(at) & ~0xffff) | vlen) >>> 0);
+    this.#set(id, 1, (this.#get(id, 1) & ~0xffff) | vlen);
   }
   clearKindFlag(id: number): void {
-    const at = this.#at(id) + 4;
-    this.#setU32(at, this.#u32(at) & 0x7fffffff);
+    this.#set(id, 1, this.#get(id, 1) & 0x7fffffff);
   }
   sizeOrType(id: number): number {
-    return this.#u32(this.#at(id) + 8);
+    return this.#get(id, 2);
   }
   setSizeOrType(id: number, v: number): void {
-    this.#setU32(this.#at(id) + 8, v);
+    this.#set(id, 2, v);
   }
   /** Word `i` after the 12-byte header. */
   word(id: number, i: number): number {
-    return this.#u32(this.#at(id) + TYPE_HEADER + i * 4);
+    return this.#get(id, 3 + i);
   }
   setWord(id: number, i: number, v: number): void {
-    this.#setU32(this.#at(id) + TYPE_HEADER + i * 4, v);
+    this.#set(id, 3 + i, v);
   }
 
   /** Replaces every byte of the NUL-terminated string at `off` for which `map` returns another character. */
@@ -131,6 +133,7 @@ export class BtfEditor {
   /** Appends a type: its name, kind, vlen, size-or-type word and trailing words; returns its id. */
   addType(name: string, kind: number, vlen: number, sizeOrType: number, extra: readonly number[] = []): number {
     if (extra.length * 4 !== trailing(kind, vlen)) throw new CoreBpfError("BAD_BTF", `appended type of kind ${kind}: ${extra.length} trailing words`);
+    this.#appendedAt.push(this.#newTypes.length);
     this.#newTypes.push(this.addString(name), ((kind << 24) | vlen) >>> 0, sizeOrType >>> 0, ...extra.map((w) => w >>> 0));
     return this.#typeCount++;
   }

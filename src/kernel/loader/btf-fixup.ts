@@ -138,7 +138,7 @@ function markHiddenSubprogramsStatic(ed: BtfEditor, obj: ObjectSpec): void {
 /** libbpf's bpf_object__sanitize_btf: kinds the kernel rejects become ones it takes, record sizes kept. */
 export function sanitize(ed: BtfEditor, s: BtfSupport): void {
   let enum64Placeholder = 0;
-  const n = ed.source.typeCount;
+  const n = ed.typeCount; // appended types (dummy_ksym) too, as libbpf walks btf__type_cnt()
   for (let id = 1; id < n; id++) {
     const kind = ed.kind(id);
     if ((!s.datasec && kind === BtfKind.VAR) || (!s.declTag && kind === BtfKind.DECL_TAG)) {
