@@ -1,5 +1,5 @@
 // The object loader: open -> CO-RE -> BTF -> maps -> externs -> programs.
-export { openObject, loadObject, OpenedObject } from "./object.js";
+export { openObject, loadObject, OpenedObject, sanitizePinPath } from "./object.js";
 export { BpfObject } from "./bpf-object.js";
 export { Globals, type GlobalVariable, type GlobalStorage } from "./globals.js";
 export type { LoadOptions, OpenOptions, ProgramSettings, MapSettings, LoadLog } from "./settings.js";

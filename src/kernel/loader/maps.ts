@@ -5,13 +5,13 @@
 // compatible, global data written and .rodata/.kconfig frozen, then the
 // initial slots of maps of maps.
 import { existsSync } from "node:fs";
-import { dirname } from "node:path";
 import { CoreBpfError, NotSupportedError } from "../../errors.js";
 import type { MapSpec } from "../../obj/index.js";
 import { preparePinPath } from "../bpffs.js";
 import type { BtfHandle } from "../btf-handle.js";
 import { possibleCpuCount } from "../cpus.js";
 import { supports } from "../features/index.js";
+import { Fd, fdOf } from "../fd.js";
 import { MapFlags, mapTypeName } from "../flags.js";
 import { Map as BpfMap, type MapSpec as CreateSpec } from "../map.js";
 import { pageSize } from "../sys.js";
@@ -169,7 +169,7 @@ export function createMaps(input: CreateMapsInput): (BpfMap | undefined)[] {
         hint: `set autocreate = false on map '${spec.name}' and autoload = false on its programs to load the rest`,
       });
     }
-    let map = s.pinPath === undefined ? undefined : reusePinned(spec, s, input);
+    let map = s.reuse !== undefined ? BpfMap.fromFd(new Fd(fdOf(s.reuse)).dup()) : s.pinPath === undefined ? undefined : reusePinned(spec, s, input);
     const reused = map !== undefined;
     map ??= createOne(spec, s, input);
     resources.own(map);
@@ -203,6 +203,3 @@ function fillMapInMapSlots(specs: readonly MapSpec[], maps: readonly (BpfMap | u
     }
   });
 }
-
-/** The directory part of a pin path, for messages. */
-export const pinDir = (path: string): string => dirname(path);

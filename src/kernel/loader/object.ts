@@ -45,7 +45,7 @@ export class OpenedObject {
       spec: m,
       autocreate: m.autocreate,
       maxEntries: m.maxEntries,
-      pinPath: m.pinning === Pinning.BY_NAME ? join(BPFFS_DEFAULT, m.name) : undefined,
+      pinPath: m.pinning === Pinning.BY_NAME ? sanitizePinPath(join(BPFFS_DEFAULT, m.name)) : undefined,
     }));
     const { images, storage } = initialImages(spec);
     this.#images = images;
@@ -86,7 +86,7 @@ export class OpenedObject {
     if (options.globals !== undefined) this.globals.assign(options.globals);
     if (options.logLevel !== undefined) for (const p of this.programs) p.logLevel = Math.max(p.logLevel, options.logLevel);
     if (options.pinRoot !== undefined) {
-      for (const m of this.maps) if (m.spec.pinning === Pinning.BY_NAME) m.pinPath = join(options.pinRoot, m.name);
+      for (const m of this.maps) if (m.spec.pinning === Pinning.BY_NAME) m.pinPath = sanitizePinPath(join(options.pinRoot, m.name));
     }
   }
 }
@@ -98,6 +98,11 @@ function readObjectFile(path: string): Uint8Array {
   } catch (err) {
     throw new CoreBpfError((err as NodeJS.ErrnoException).code ?? "EIO", `cannot read ${path}: ${(err as Error).message}`, { file: path, cause: err });
   }
+}
+
+/** bpffs refuses '.' in names: libbpf turns every '.' of a map pin path into '_'. */
+export function sanitizePinPath(path: string): string {
+  return path.replaceAll(".", "_");
 }
 
 /** Parses a BPF object (a path or its bytes) for loading. */

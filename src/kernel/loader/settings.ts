@@ -5,6 +5,7 @@ import type { Btf } from "../../btf/index.js";
 import type { CoreTarget } from "../../core/index.js";
 import { CoreBpfError } from "../../errors.js";
 import type { MapSpec, ProgramSpec } from "../../obj/index.js";
+import type { FdLike } from "../fd.js";
 
 /** Per-program settings, initialised from the object (SEC() name, `?` prefix). */
 export interface ProgramSettings {
@@ -33,6 +34,8 @@ export interface MapSettings {
   maxEntries: number;
   /** Pin path: pinned maps are reused when compatible, created and pinned otherwise. Default: `pinRoot/name` for LIBBPF_PIN_BY_NAME maps. */
   pinPath: string | undefined;
+  /** An existing map to use instead of creating one (libbpf's bpf_map__reuse_fd): its fd is duplicated, the caller keeps theirs. */
+  reuse?: FdLike;
 }
 
 /** Log hook: the loader reports what libbpf would print at these levels. */
