@@ -141,7 +141,8 @@ export function resolveKsyms(objBtf: Btf, externs: readonly ExternSpec[], kernel
 }
 
 function resolveTypedVar(objBtf: Btf, ext: ExternSpec, kernel: KernelBtfs): KsymValue {
-  const hit = kernel.find(ext.essentialName, BtfKind.VAR);
+  // libbpf 1.8 looks typed variables up by their full name (kfuncs by the essential one).
+  const hit = kernel.find(ext.name, BtfKind.VAR);
   if (hit === undefined) return UNSET;
   const target = skipModifiers(hit.btf, hit.btf.sizeOrType(hit.id));
   const local = skipModifiers(objBtf, ext.ksym!.typeId);
