@@ -3,14 +3,14 @@
 // once per process the way libbpf 1.8 probes it.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { arch } from "node:process";
-import { ProgLoad, attr } from "../attr.js";
+import { attr } from "../attr.js";
 import { bpfTry } from "../bpf.js";
 import { BtfKind } from "../../btf/index.js";
 import { kernelBtf } from "../btf-files.js";
 import { supports } from "../features/index.js";
 import { helperIdOf } from "../features/helpers.js";
 import { probeLoad } from "../features/probe-load.js";
-import { callHelper, encodeInsns, exit, mov64Imm } from "../insns.js";
+import { callHelper, exit, mov64Imm } from "../insns.js";
 import { Errno } from "../errno.js";
 import { LE, NativeBuffer, SYS, lastErrno, rawClose, rawSyscall, setU64 } from "../sys.js";
 import { AttachType, Cmd, ProgType } from "../uapi.js";
@@ -136,8 +136,8 @@ export const hasSyscallWrapper = once((): boolean => {
  * expected_attach_type BPF_TRACE_UPROBE_MULTI.
  */
 export const hasUprobeMultiLink = once((): boolean => {
-  const prog = probeLoadKeep(ProgType.KPROBE, AttachType.TRACE_UPROBE_MULTI);
-  if (prog < 0) return false;
+  const prog = probeLoad(ProgType.KPROBE, [mov64Imm(0, 0), exit()], { expectedAttachType: AttachType.TRACE_UPROBE_MULTI, keep: true }).fd;
+  if (prog === undefined) return false;
   try {
     using mem = NativeBuffer.alloc(16);
     mem.bytes.set([0x2f, 0], 0); // "/"
@@ -155,22 +155,6 @@ export const hasUprobeMultiLink = once((): boolean => {
     rawClose(prog);
   }
 });
-
-/** A loaded "r0 = 0; exit" program of `type` kept open (the probes above need the fd), or -errno. */
-function probeLoadKeep(type: number, expectedAttachType: number): number {
-  const code = encodeInsns([mov64Imm(0, 0), exit()]);
-  using mem = NativeBuffer.alloc(code.length + 8);
-  mem.bytes.set(code, 0);
-  mem.bytes.set([0x47, 0x50, 0x4c, 0], code.length); // "GPL"
-  attr
-    .begin(ProgLoad.kern_version + 4)
-    .u32(ProgLoad.prog_type, "prog_type", type)
-    .u32(ProgLoad.insn_cnt, "insn_cnt", code.length / 8)
-    .u64(ProgLoad.insns, "insns", mem.address)
-    .u64(ProgLoad.license, "license", mem.address + code.length)
-    .u32(ProgLoad.expected_attach_type, "expected_attach_type", expectedAttachType);
-  return bpfTry(Cmd.PROG_LOAD);
-}
 
 /**
  * BPF trampolines work (fentry/fexit/fmod_ret/LSM need them): an empty

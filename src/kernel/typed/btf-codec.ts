@@ -331,8 +331,8 @@ function num(x: unknown, path: string): number {
   throw bad(path, `expected a number, got ${String(x)}`);
 }
 
-/** Reads `bits` bits starting `bitOff` bits into the view (BTF bit numbering: from the LSB on little-endian, the MSB on big-endian). */
-export function readBits(view: DataView, bitOff: number, bits: number, signed: boolean, le: boolean): bigint {
+/** The bytes covering `bits` bits at `bitOff` as one integer, and the shift of the field inside it. */
+function spanOf(view: DataView, bitOff: number, bits: number, le: boolean): { word: bigint; shift: bigint; first: number; span: number } {
   const first = bitOff >> 3;
   const span = ((bitOff & 7) + bits + 7) >> 3;
   let word = 0n;
@@ -341,23 +341,22 @@ export function readBits(view: DataView, bitOff: number, bits: number, signed: b
     word = le ? word | (b << BigInt(8 * i)) : (word << 8n) | b;
   }
   const shift = le ? BigInt(bitOff & 7) : BigInt(span * 8 - (bitOff & 7) - bits);
+  return { word, shift, first, span };
+}
+
+/** Reads `bits` bits starting `bitOff` bits into the view (BTF bit numbering: from the LSB on little-endian, the MSB on big-endian). */
+export function readBits(view: DataView, bitOff: number, bits: number, signed: boolean, le: boolean): bigint {
+  const { word, shift } = spanOf(view, bitOff, bits, le);
   const v = (word >> shift) & ((1n << BigInt(bits)) - 1n);
   return signed ? BigInt.asIntN(bits, v) : v;
 }
 
 export function writeBits(view: DataView, bitOff: number, bits: number, value: bigint, le: boolean): void {
-  const first = bitOff >> 3;
-  const span = ((bitOff & 7) + bits + 7) >> 3;
-  let word = 0n;
-  for (let i = 0; i < span; i++) {
-    const b = BigInt(view.getUint8(first + i));
-    word = le ? word | (b << BigInt(8 * i)) : (word << 8n) | b;
-  }
-  const shift = le ? BigInt(bitOff & 7) : BigInt(span * 8 - (bitOff & 7) - bits);
+  const { word, shift, first, span } = spanOf(view, bitOff, bits, le);
   const mask = ((1n << BigInt(bits)) - 1n) << shift;
-  word = (word & ~mask) | ((BigInt.asUintN(bits, value) << shift) & mask);
+  const out = (word & ~mask) | ((BigInt.asUintN(bits, value) << shift) & mask);
   for (let i = 0; i < span; i++) {
-    const b = le ? (word >> BigInt(8 * i)) & 0xffn : (word >> BigInt(8 * (span - 1 - i))) & 0xffn;
+    const b = le ? (out >> BigInt(8 * i)) & 0xffn : (out >> BigInt(8 * (span - 1 - i))) & 0xffn;
     view.setUint8(first + i, Number(b));
   }
 }
