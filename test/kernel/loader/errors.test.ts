@@ -91,3 +91,21 @@ catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.
   assert.equal(out.code, "EPERM");
   assert.match(out.hint, /CAP_BPF/);
 });
+
+test("a map left out (autocreate = false) poisons its references: the verifier error names the map", { skip }, async () => {
+  const opened = openObject(objectPath("verifier_reject"));
+  opened.program("reject_out_of_bounds").autoload = false;
+  opened.map("values").autocreate = false;
+  await assert.rejects(opened.load(), (e: unknown) => {
+    assert.ok(e instanceof VerifierError, String(e));
+    assert.equal(e.where.program, "accept_ok");
+    assert.match(e.message, /BPF map 'values' is referenced but wasn't created/);
+    return true;
+  });
+  // Without programs that use it, the object loads without the map.
+  const ok = openObject(objectPath("verifier_reject"));
+  for (const p of ok.programs) p.autoload = false;
+  ok.map("values").autocreate = false;
+  using obj = await ok.load();
+  assert.deepEqual([...obj.maps.keys()], ["sparse"]);
+});
