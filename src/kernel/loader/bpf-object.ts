@@ -2,7 +2,7 @@
 // has key/value types), programs, global variables and BTF, owned together.
 // close() (or `using`) releases the global-data mappings, then every fd.
 import { CoreBpfError } from "../../errors.js";
-import type { ObjectSpec } from "../../obj/index.js";
+import type { ObjectSpec, ProgramSpec } from "../../obj/index.js";
 import type { BtfHandle } from "../btf-handle.js";
 import type { Map as BpfMap } from "../map.js";
 import type { MapMemory } from "../map-memory.js";
@@ -71,6 +71,17 @@ class LiveGlobals implements GlobalStorage {
   }
 }
 
+/** A loaded program with what the attach layer needs: its section and how it was loaded. */
+export interface LoadedProgram {
+  readonly name: string;
+  readonly program: Program;
+  /** The object model's program: section name, attach target, SEC() table entry. */
+  readonly spec: ProgramSpec;
+  readonly type: number;
+  /** expected_attach_type as loaded (USDT programs become BPF_TRACE_UPROBE_MULTI where the kernel has those links). */
+  readonly expectedAttachType: number;
+}
+
 export class BpfObject {
   readonly spec: ObjectSpec;
   readonly name: string;
@@ -80,6 +91,8 @@ export class BpfObject {
   readonly maps: ReadonlyMap<string, BpfMap<unknown, unknown>>;
   /** Loaded programs by name. */
   readonly programs: ReadonlyMap<string, Program>;
+  /** Loaded programs in object order, with their section and load attributes. */
+  readonly loaded: readonly LoadedProgram[];
   /** Global variables (.rodata read-only). */
   readonly globals: Globals;
   readonly #parts: LoadedParts;
@@ -104,6 +117,11 @@ export class BpfObject {
       if (p !== undefined) programs.set(spec.programs[i]!.name, p);
     });
     this.programs = programs;
+    this.loaded = parts.programs.flatMap((p, i) => {
+      if (p === undefined) return [];
+      const ps = spec.programs[i]!;
+      return [{ name: ps.name, program: p, spec: ps, type: p.type, expectedAttachType: parts.attachTypes[i] ?? ps.expectedAttachType }];
+    });
     this.#storage = new LiveGlobals(parts.maps, spec.maps.map((m) => m.kind));
     this.globals = new Globals(spec, this.#storage);
   }

@@ -1,6 +1,6 @@
 // The object loader: open -> CO-RE -> BTF -> maps -> externs -> programs.
 export { openObject, loadObject, OpenedObject, sanitizePinPath } from "./object.js";
-export { BpfObject } from "./bpf-object.js";
+export { BpfObject, type LoadedProgram } from "./bpf-object.js";
 export { Globals, type GlobalVariable, type GlobalStorage } from "./globals.js";
 export type { LoadOptions, OpenOptions, ProgramSettings, MapSettings, LoadLog } from "./settings.js";
 export { coreTarget } from "./load.js";

@@ -33,6 +33,8 @@ export interface LoadedParts {
   maps: (BpfMap | undefined)[];
   /** By index in the object's programs. */
   programs: (Program | undefined)[];
+  /** The expected attach type each loaded program was given (USDT may become uprobe_multi), by program index. */
+  attachTypes: (number | undefined)[];
   relocated: RelocatedPrograms | undefined;
   /** The object's BTF with libbpf's fix-ups (DATASEC sizes and offsets) and nothing sanitised: what codecs read. */
   types: Btf | undefined;
@@ -155,6 +157,7 @@ export async function loadParts(input: LoadInput): Promise<LoadedParts> {
       return copy;
     });
     const programs: (Program | undefined)[] = obj.programs.map(() => undefined);
+    const attachTypes: (number | undefined)[] = obj.programs.map(() => undefined);
     loadPrograms({
       obj,
       settings: input.programs,
@@ -164,13 +167,14 @@ export async function loadParts(input: LoadInput): Promise<LoadedParts> {
       kernel,
       fdArray: fdArray.fds,
       maps,
-      onLoaded: (i, p) => {
+      onLoaded: (i, p, as) => {
         programs[i] = resources.own(p);
+        attachTypes[i] = Number(as.expectedAttachType ?? 0);
       },
     });
     fillProgArraySlots(obj, maps, programs);
     resources.commit();
-    return { btf, maps, programs, relocated, types };
+    return { btf, maps, programs, attachTypes, relocated, types };
   } catch (err) {
     resources.release();
     throw err;

@@ -103,7 +103,7 @@ export interface LoadProgramsInput {
   fdArray: readonly number[];
   maps: readonly (BpfMap | undefined)[];
   /** Called with each program as soon as it is loaded (the caller owns it). */
-  onLoaded: (index: number, program: Program) => void;
+  onLoaded: (index: number, program: Program, loadedAs: LoadSpec) => void;
 }
 
 function checkLoadable(s: ProgramSettings): void {
@@ -191,7 +191,7 @@ export function loadPrograms(input: LoadProgramsInput): void {
       if (err instanceof VerifierError) throw withSourceLine(err, input.obj, s.spec, input.relocated);
       throw explainRefusal(s, spec, err);
     }
-    input.onLoaded(i, program);
+    input.onLoaded(i, program, spec);
     // libbpf binds .rodata to every program so that it outlives frozen-constant uses (failures ignored).
     for (const m of rodata) {
       try {

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { NotSupportedError } from "../../../src/errors.js";
-import { loadObject, openObject, hasTrampolines } from "../../../src/kernel/index.js";
+import { AttachType, hasTrampolines, hasUprobeMultiLink, loadObject, openObject } from "../../../src/kernel/index.js";
 import { kernelSkip } from "../support.js";
 import { objectPath, run } from "./support.js";
 
@@ -89,4 +89,14 @@ test("progs_trampoline: fentry/fexit/fmod_ret/LSM need trampolines, struct_ops i
     await assert.rejects(o.load(), (err: unknown) => err instanceof NotSupportedError && err.feature === "bpf_trampoline" && err.message.includes(`'${name}'`), name);
   }
   await assert.rejects(opened.load(), (err: unknown) => err instanceof NotSupportedError && err.feature === "struct_ops");
+});
+
+test("USDT programs load as uprobe_multi where the kernel has those links (libbpf 1.8); BTF-attached ones name their target", { skip }, async () => {
+  using obj = await loadObject(objectPath("progs_trace"));
+  const usdt = obj.loaded.find((l) => l.name === "usdt_setjmp")!;
+  assert.equal(usdt.spec.section, "usdt/libc.so.6:libc:setjmp");
+  assert.equal(usdt.expectedAttachType, hasUprobeMultiLink() ? AttachType.TRACE_UPROBE_MULTI : 0);
+  const tp = obj.loaded.find((l) => l.name === "btf_switch")!;
+  assert.equal(tp.expectedAttachType, AttachType.TRACE_RAW_TP);
+  assert.ok(tp.program.info().btfId > 0);
 });
