@@ -1,0 +1,19 @@
+// The attach layer: links and every way a program is attached.
+export { Link, type Attachment, type Owned, type LinkCreateOptions } from "./link.js";
+export { linkDetails, PerfEventLinkType, type LinkDetails, type PerfEventLinkDetails } from "./link-info.js";
+export { attachTracepoint, attachRawTracepoint, splitTracepoint, type RawTracepointOptions } from "./tracepoint.js";
+export {
+  PerfType,
+  PerfSoftware,
+  PerfHardware,
+  PerfSample,
+  PerfIoctl,
+  PerfEventAttachment,
+  PerfEventError,
+  perfEventOpen,
+  perfIoctl,
+  attachToPerfEvent,
+  encodePerfEventAttr,
+  type PerfEventSpec,
+  type PerfAttachOptions,
+} from "./perf-event.js";
