@@ -124,10 +124,10 @@ export class DynamicEvent {
   }
 
   /**
-   * Adds `p:GROUP/NAME TARGET` (or `r:` for a return probe) to `file`; the
-   * name is made unique from `hint`, this process and a counter.
+   * Adds `TYPE:GROUP/NAME TARGET` to `file` (TYPE "p", or "r"/"rN" for a
+   * return probe); the name is made unique from `hint`, this process and a counter.
    */
-  static create(file: "kprobe_events" | "uprobe_events", retprobe: boolean, hint: string, target: string): DynamicEvent {
+  static create(file: "kprobe_events" | "uprobe_events", type: string, hint: string, target: string): DynamicEvent {
     const root = ensureTracefs();
     const path = join(root, file);
     const kind = file === "kprobe_events" ? "kprobe" : "uprobe";
@@ -138,7 +138,7 @@ export class DynamicEvent {
     const name = `${kind}_${process.pid}_${safe}_${eventCounter++}`;
     const group = DYNAMIC_EVENT_GROUP;
     try {
-      appendFileSync(path, `${retprobe ? "r" : "p"}:${group}/${name} ${target}\n`);
+      appendFileSync(path, `${type}:${group}/${name} ${target}\n`);
     } catch (err) {
       throw new CoreBpfError("TRACEFS_WRITE", `cannot add ${kind} '${target}' to ${path}`, {
         hint: `the kernel refused it: check the target exists (${kind === "kprobe" ? "available_filter_functions" : "the file and offset"}); ${join(root, "error_log")} says why`,

@@ -211,3 +211,13 @@ export function makeCgroup(root: string): { path: string } & Disposable {
     },
   };
 }
+
+/** The error `fn` throws (fails the test if it returns). */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error("expected an error");
+}

@@ -17,3 +17,8 @@ export {
   type PerfEventSpec,
   type PerfAttachOptions,
 } from "./perf-event.js";
+export { attachKprobe, parseKprobeTarget, type KprobeOptions } from "./kprobe.js";
+export { attachUprobe, parseUprobeTarget, resolveUprobe, type UprobeOptions, type UprobeTarget } from "./uprobe.js";
+export { openProbeEvent, probeUnavailable, legacyTarget, type ProbeMode, type ProbeEventRequest } from "./probe-event.js";
+export { AttachmentGroup, buildGroup } from "./group.js";
+export { attachPerfEvent, type PerfSamplingOptions } from "./perf-sampling.js";
