@@ -22,3 +22,19 @@ export { attachUprobe, parseUprobeTarget, resolveUprobe, type UprobeOptions, typ
 export { openProbeEvent, probeUnavailable, legacyTarget, type ProbeMode, type ProbeEventRequest } from "./probe-event.js";
 export { AttachmentGroup, buildGroup } from "./group.js";
 export { attachPerfEvent, type PerfSamplingOptions } from "./perf-sampling.js";
+export { tracingTarget, requireTracing, loadTracing, attachTracing, attachIter, iterCreate, readIter, type TracingTarget, type TracingAttachOptions, type IterOptions } from "./tracing.js";
+export {
+  probePerfLink,
+  probeTcx,
+  probeCgroupLink,
+  probeXdpLink,
+  probeKprobePmu,
+  probeUprobePmu,
+  probeKprobeEvents,
+  probeUprobeEvents,
+  probeTracing,
+  tracingKinds,
+  type TracingKind,
+  type TracingVerdict,
+  type ProbePmu,
+} from "./probes.js";

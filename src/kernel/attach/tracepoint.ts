@@ -46,6 +46,11 @@ export interface RawTracepointOptions {
  * fexit, fmod_ret, lsm) to the target it was loaded for.
  */
 export function attachRawTracepoint(program: FdLike, name: string | undefined, options: RawTracepointOptions = {}): Link {
+  return rawTracepointOpen(name === undefined ? "tracing" : "raw_tracepoint", program, name, options);
+}
+
+/** BPF_RAW_TRACEPOINT_OPEN, the link labelled `kind`. */
+export function rawTracepointOpen(kind: string, program: FdLike, name: string | undefined, options: RawTracepointOptions = {}): Link {
   const what = name === undefined ? "raw tracepoint" : `raw tracepoint ${name}`;
   const nameAddr = name === undefined ? 0 : cString(name);
   attr
@@ -63,5 +68,5 @@ export function attachRawTracepoint(program: FdLike, name: string | undefined, o
           : undefined;
     throw bpfError(Cmd.RAW_TRACEPOINT_OPEN, -r, { object: what, field: attr.field, hint });
   }
-  return new Link(new Fd(r), name === undefined ? "tracing" : "raw_tracepoint");
+  return new Link(new Fd(r), kind);
 }
