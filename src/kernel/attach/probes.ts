@@ -156,7 +156,7 @@ export function tracingRefusal(kind: TracingKind, errno: number): string {
       return `the kernel has no BPF trampoline for ${kind} on this architecture or configuration (needs CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS${kind === "lsm" ? " and CONFIG_BPF_LSM with 'bpf' in the lsm= list" : ""})`;
     case Errno.EPERM:
     case Errno.EACCES:
-      return `the kernel refused ${kind} programs (${errnoName(errno)})${lockdown && lockdown !== "none" ? `: kernel lockdown is in '${lockdown}' mode (/sys/kernel/security/lockdown)` : ": a security policy (lockdown, an LSM) forbids them"}`;
+      return `the kernel refused ${kind} programs (${errnoName(errno)})${lockdown && lockdown !== "none" ? `; kernel lockdown is in '${lockdown}' mode (/sys/kernel/security/lockdown), the likely cause` : ": a security policy (lockdown, an LSM) forbids them"}`;
     case Errno.EINVAL:
       return `the kernel rejected ${kind} programs (EINVAL): too old, or the target is not attachable${kind === "lsm" ? " (is 'bpf' in /sys/kernel/security/lsm?)" : ""}`;
     default:
