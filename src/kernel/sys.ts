@@ -291,6 +291,7 @@ const attachFns = {
   recv: libc.func("intptr_t recv(int fd, uintptr_t buf, size_t len, int flags)") as (fd: number, buf: number, len: number, flags: number) => number,
   write: libc.func("intptr_t write(int fd, uintptr_t buf, size_t count)") as (fd: number, buf: number, count: number) => number,
   open: libc.func("int open(const char *path, int flags, int mode)") as (path: string, flags: number, mode: number) => number,
+  setns: libc.func("int setns(int fd, int nstype)") as (fd: number, nstype: number) => number,
   ifNameToIndex: libc.func("unsigned int if_nametoindex(const char *name)") as (name: string) => number,
   ifIndexToName: libc.func("uintptr_t if_indextoname(unsigned int index, uintptr_t buf)") as (index: number, buf: number) => number,
 };
@@ -333,6 +334,11 @@ export function rawWrite(fd: number, buf: number, count: number): number {
 /** open(2); the fd or -1 (errno). */
 export function rawOpen(path: string, flags: number, mode = 0): number {
   return attachFns.open(path, flags, mode);
+}
+
+/** setns(2) of the calling thread (the one running JavaScript). */
+export function rawSetns(fd: number, nstype: number): number {
+  return attachFns.setns(fd, nstype);
 }
 
 /** if_nametoindex(3) in this process's network namespace; 0 when there is no such interface. */

@@ -38,3 +38,11 @@ export {
   type TracingVerdict,
   type ProbePmu,
 } from "./probes.js";
+export { withNetns, resolveIfindex, openNetns, type NetnsRef } from "./netns.js";
+export { attachXdp, queryXdpPrograms, XdpNetlinkAttachment, type XdpMode, type XdpOptions } from "./xdp.js";
+export { attachTc, tcFilters, TcNetlinkAttachment, type TcDirection, type TcOptions } from "./tc.js";
+export { attachCgroup, openCgroup, type CgroupOptions } from "./cgroup.js";
+export { attachSocketFilter, attachReuseport, SocketFilterAttachment } from "./socket-filter.js";
+export { attachNetns } from "./netns-link.js";
+export { progAttach, progDetach, queryPrograms, ProgAttachment, QUERY_EFFECTIVE, type ProgQueryResult } from "./prog-attach.js";
+export { AttachFlags, XdpFlags } from "./attr.js";

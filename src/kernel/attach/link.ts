@@ -6,9 +6,12 @@ import { attr } from "../attr.js";
 import { bpfCall, bpfTry, getFdById, objGet } from "../bpf.js";
 import { bpfError, type ErrorContext } from "../bpf-error.js";
 import { preparePinPath } from "../bpffs.js";
-import { Errno } from "../errno.js";
+import { Errno, errnoName } from "../errno.js";
+
+const F_DUPFD_CLOEXEC = 1030;
 import { Fd, type FdLike, fdOf } from "../fd.js";
 import { KernelObject } from "../kernel-object.js";
+import { lastErrno, rawFcntl } from "../sys.js";
 import { Cmd, linkTypeNames } from "../uapi.js";
 import { LinkCreate, LinkDetach, LinkUpdate, LinkUpdateFlags } from "./attr.js";
 import { linkDetails, type LinkDetails } from "./link-info.js";
@@ -205,9 +208,11 @@ export class Link extends KernelObject implements Attachment {
   }
 }
 
-/** An fd as an Owned resource. */
-export function ownedFd(fd: Fd): Owned {
-  return fd;
+/** A new close-on-exec fd for the object `x` designates (the caller owns it). */
+export function dupOf(x: FdLike): Fd {
+  const fd = rawFcntl(fdOf(x), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) throw new CoreBpfError(errnoName(lastErrno()), `cannot duplicate fd ${fdOf(x)}`);
+  return new Fd(fd);
 }
 
 /** Throws unless `value` is a valid 32-bit id/fd/ifindex. */
