@@ -84,6 +84,7 @@ interface CachedElf {
   elf: ElfFile;
 }
 const elfCache = new globalThis.Map<string, CachedElf>();
+const CACHE_FILE_LIMIT = 32 << 20;
 
 /** Parses the ELF file at `path`, reusing the last parse while the file is unchanged. */
 export function readElfFile(path: string): ElfFile {
@@ -91,8 +92,11 @@ export function readElfFile(path: string): ElfFile {
   const hit = elfCache.get(path);
   if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.elf;
   const elf = parseElf(new Uint8Array(readFileSync(path)));
-  if (elfCache.size > 16) elfCache.clear();
-  elfCache.set(path, { mtimeMs: st.mtimeMs, size: st.size, elf });
+  // Keep small files (libraries, most executables); huge ones (node itself) are re-read when asked again.
+  if (st.size <= CACHE_FILE_LIMIT) {
+    if (elfCache.size >= 16) elfCache.clear();
+    elfCache.set(path, { mtimeMs: st.mtimeMs, size: st.size, elf });
+  }
   return elf;
 }
 

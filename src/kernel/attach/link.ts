@@ -12,9 +12,12 @@ const F_DUPFD_CLOEXEC = 1030;
 import { Fd, type FdLike, fdOf } from "../fd.js";
 import { KernelObject } from "../kernel-object.js";
 import { lastErrno, rawFcntl } from "../sys.js";
-import { Cmd, linkTypeNames } from "../uapi.js";
+import { Cmd, LinkType, linkTypeNames } from "../uapi.js";
 import { LinkCreate, LinkDetach, LinkUpdate, LinkUpdateFlags } from "./attr.js";
 import { linkDetails, type LinkDetails } from "./link-info.js";
+
+/** Link types whose program the kernel can swap (BPF_LINK_UPDATE). */
+const updatableLinkTypes = new Set<number>([LinkType.CGROUP, LinkType.ITER, LinkType.NETNS, LinkType.XDP, LinkType.TCX, LinkType.NETKIT, LinkType.SOCKMAP, LinkType.STRUCT_OPS]);
 
 /** Anything a program was attached with: a Link, or an attachment without a link fd. */
 export interface Attachment extends Disposable {
@@ -161,7 +164,8 @@ export class Link extends KernelObject implements Attachment {
     }
     const r = bpfTry(Cmd.LINK_UPDATE);
     if (r >= 0) return;
-    if (r === -Errno.EOPNOTSUPP || r === -Errno.ENOTSUPP) {
+    // Link kinds without an update operation answer EINVAL.
+    if (r === -Errno.EOPNOTSUPP || r === -Errno.ENOTSUPP || (r === -Errno.EINVAL && !updatableLinkTypes.has(this.info().type))) {
       throw new NotSupportedError(`link_update:${this.kind}`, `${this.label}: the kernel cannot swap the program of this kind of link`, {
         hint: "detach it and attach the new program",
         cause: bpfError(Cmd.LINK_UPDATE, -r),
@@ -174,6 +178,16 @@ export class Link extends KernelObject implements Attachment {
   }
 
   /**
+   * BPF_LINK_DETACH alone: the program is detached, the link stays open but
+   * defunct. Throws (EOPNOTSUPP) for kinds the kernel cannot force-detach.
+   */
+  kernelDetach(): void {
+    attr.begin(4).u32(LinkDetach.link_fd, "link_fd", this.fd.value);
+    const r = bpfTry(Cmd.LINK_DETACH);
+    if (r < 0) throw bpfError(Cmd.LINK_DETACH, -r, { object: this.label, hint: r === -Errno.EOPNOTSUPP ? "links of this kind end when the last fd and pin are gone" : undefined });
+  }
+
+  /**
    * Detaches the program now (BPF_LINK_DETACH), even while the link is
    * pinned or held elsewhere, then closes. Kinds the kernel cannot force-detach
    * (perf events, raw tracepoints, tracing) are detached by removing this
@@ -181,12 +195,13 @@ export class Link extends KernelObject implements Attachment {
    */
   detach(): void {
     if (this.closed) return;
-    attr.begin(4).u32(LinkDetach.link_fd, "link_fd", this.fd.value);
-    const r = bpfTry(Cmd.LINK_DETACH);
-    if (r < 0 && r !== -Errno.EOPNOTSUPP && r !== -Errno.ENOTSUPP && r !== -Errno.EINVAL) {
-      throw bpfError(Cmd.LINK_DETACH, -r, { object: this.label });
+    try {
+      this.kernelDetach();
+    } catch (err) {
+      const errno = (err as { errnoNumber?: number }).errnoNumber;
+      if (errno !== Errno.EOPNOTSUPP && errno !== Errno.ENOTSUPP && errno !== Errno.EINVAL) throw err;
+      if (this.pinnedPath !== undefined) this.unpin();
     }
-    if (r < 0 && this.pinnedPath !== undefined) this.unpin();
     this.close();
   }
 
