@@ -178,7 +178,16 @@ export {
   type CgroupOptions,
   type NetnsRef,
   type ProgQueryResult,
+  attachUsdt,
+  usdtSites,
+  attachSection,
+  parseSection,
+  sectionDefinitions,
+  type UsdtOptions,
+  type SectionInfo,
+  type SectionAttachOptions,
 } from "./attach/index.js";
+export { usdtNotes, type UsdtNote } from "./usdt-notes.js";
 export { ensureTracefs, findTracefs, tracepointId, DynamicEvent } from "./tracefs.js";
 export { resolveFunction, functionFileOffset, resolveBinaryPath, addressToFileOffset, type ResolvedSymbol } from "./elf-symbols.js";
 export { NetlinkSocket, NetlinkMessage } from "./netlink.js";

@@ -46,3 +46,6 @@ export { attachSocketFilter, attachReuseport, SocketFilterAttachment } from "./s
 export { attachNetns } from "./netns-link.js";
 export { progAttach, progDetach, queryPrograms, ProgAttachment, QUERY_EFFECTIVE, type ProgQueryResult } from "./prog-attach.js";
 export { AttachFlags, XdpFlags } from "./attr.js";
+export { parseSection, sectionDefinitions, type SectionInfo, type AutoAttach, type AttachNeeds } from "./sections.js";
+export { attachSection, syscallFunction, type SectionAttachOptions } from "./auto-attach.js";
+export { attachUsdt, usdtSites, type UsdtOptions } from "./usdt.js";
