@@ -46,7 +46,8 @@ export const NLA_F_NESTED = 0x8000;
 const NLA_TYPE_MASK = 0x3fff;
 
 const HDR = 16;
-const align4 = (n: number) => (n + 3) & ~3;
+/** Rounds up to 4 without 32-bit overflow (lengths come from untrusted headers). */
+const align4 = (n: number) => Math.ceil(n / 4) * 4;
 const utf8 = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -170,7 +171,7 @@ export function parseMessages(bytes: Uint8Array): ReceivedMessage[] {
 export function parseAttributes(bytes: Uint8Array, offset = 0): globalThis.Map<number, Uint8Array> {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new globalThis.Map<number, Uint8Array>();
-  let at = offset;
+  let at = Math.max(0, offset);
   while (at + 4 <= bytes.length) {
     const len = v.getUint16(at, LE);
     if (len < 4 || at + len > bytes.length) break;

@@ -24,7 +24,8 @@ export interface UsdtNote {
   args: string;
 }
 
-const align4 = (n: number) => (n + 3) & ~3;
+/** Rounds up to 4 without 32-bit overflow (sizes come from the file). */
+const align4 = (n: number) => Math.ceil(n / 4) * 4;
 
 /** Every USDT note of the file, in file order. */
 export function usdtNotes(elf: ElfFile, file = "the ELF file"): UsdtNote[] {
