@@ -159,3 +159,18 @@ test("sk_lookup on a test netns runs for each delivered datagram", { skip }, asy
   }
   assert.equal(openFdCount(), fds);
 });
+
+test("flow_dissector attaches to a test netns through a netns link", { skip }, async () => {
+  const links = linkIds();
+  {
+    using ns = makeNetns();
+    using map = counterMap();
+    using prog = counterProgram("flow_dissector", map, { ret: 0, expectedAttachType: AttachType.FLOW_DISSECTOR });
+    using link = attachNetns(prog, AttachType.FLOW_DISSECTOR, ns.path);
+    assert.equal(link.kind, "flow_dissector");
+    const info = link.info();
+    assert.equal(info.attachType, AttachType.FLOW_DISSECTOR);
+    assert.equal(info.progId, prog.info().id);
+  }
+  assert.deepEqual(await linksGone(links), []);
+});

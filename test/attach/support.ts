@@ -1,7 +1,7 @@
 // Shared by the attach tests: counting programs, kernel link counts, and the
 // throw-away network namespaces and cgroups the tests attach to.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   Map,
@@ -126,8 +126,23 @@ export interface TestNetns extends Disposable {
 
 let netnsCounter = 0;
 
+/** Whether a test run that named its resources after `pid` is gone (killed before it could clean up). */
+function deadRun(pid: string): boolean {
+  return Number(pid) !== process.pid && !existsSync(`/proc/${pid}`);
+}
+
+/** Deletes namespaces left by killed test runs. */
+function removeStaleNetns(): void {
+  const list = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
+  for (const line of list.split("\n")) {
+    const m = /^(corebpf-t(\d+)-\d+)/.exec(line);
+    if (m && deadRun(m[2]!)) spawnSync("ip", ["netns", "del", m[1]!], { stdio: "ignore" });
+  }
+}
+
 /** Makes a namespace with a veth pair up and addressed; dispose deletes it (and the pair). */
 export function makeNetns(): TestNetns {
+  if (netnsCounter === 0) removeStaleNetns();
   const n = netnsCounter++;
   const name = `corebpf-t${process.pid}-${n}`;
   const subnet = `10.${200 + (n % 50)}.${process.pid % 250}`;
@@ -180,7 +195,7 @@ export function netSkip(): string | false {
 
 /** The cgroup v2 mount point, or undefined. */
 export function cgroup2Root(): string | undefined {
-  const mounts = execFileSync("cat", ["/proc/self/mounts"], { encoding: "utf8" });
+  const mounts = readFileSync("/proc/self/mounts", "utf8");
   for (const line of mounts.split("\n")) {
     const [, target, fstype] = line.split(" ");
     if (fstype === "cgroup2" && target) return target;
@@ -190,26 +205,35 @@ export function cgroup2Root(): string | undefined {
 
 /** A cgroup v2 directory made for the test; dispose moves its processes out and removes it. */
 export function makeCgroup(root: string): { path: string } & Disposable {
+  for (const name of readdirSync(root)) {
+    const m = /^corebpf-test-(\d+)-\d+$/.exec(name);
+    if (m && deadRun(m[1]!)) removeCgroup(root, `${root}/${name}`);
+  }
   const path = `${root}/corebpf-test-${process.pid}-${netnsCounter++}`;
   mkdirSync(path);
   return {
     path,
     [Symbol.dispose]() {
-      if (!existsSync(path)) return;
-      try {
-        for (const pid of execFileSync("cat", [`${path}/cgroup.procs`], { encoding: "utf8" }).split("\n").filter(Boolean)) {
-          try {
-            writeFileSync(`${root}/cgroup.procs`, pid);
-          } catch {
-            // the process exited meanwhile
-          }
-        }
-        rmdirSync(path);
-      } catch {
-        // left for the next run's cleanup
-      }
+      removeCgroup(root, path);
     },
   };
+}
+
+/** Moves a test cgroup's processes to the root and removes it (best effort). */
+function removeCgroup(root: string, path: string): void {
+  if (!existsSync(path)) return;
+  try {
+    for (const pid of readFileSync(`${path}/cgroup.procs`, "utf8").split("\n").filter(Boolean)) {
+      try {
+        writeFileSync(`${root}/cgroup.procs`, pid);
+      } catch {
+        // the process exited meanwhile
+      }
+    }
+    rmdirSync(path);
+  } catch {
+    // left for the next run's cleanup
+  }
 }
 
 /** The error `fn` throws (fails the test if it returns). */
