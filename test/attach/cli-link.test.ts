@@ -23,26 +23,10 @@ import {
 } from "../../src/kernel/attach/index.js";
 import { AttachType, Program, encodeInsns, ensureBpffs, exit, mov64Imm } from "../../src/kernel/index.js";
 import { cliPath } from "../support/paths.js";
-import { bpftoolSkip, cgroup2Root, makeCgroup, makeNetns, netSkip, runBpftool } from "./support.js";
+import { bpftoolSkip, cgroup2Root, makeCgroup, makeNetns, netSkip, runBpftool, sameAsBpftool, showStyles } from "./support.js";
 
 const skip = bpftoolSkip() || netSkip();
-const styles = [
-  { flags: [] as string[], ctx: { json: false, pretty: false } },
-  { flags: ["-j"], ctx: { json: true, pretty: false } },
-  { flags: ["-p"], ctx: { json: true, pretty: true } },
-];
-
-/** Compares, retrying when another process changed the kernel's links between the two runs. */
-function sameAsBpftool(ours: () => string, theirs: () => string, what: string): void {
-  let a = "";
-  let b = "";
-  for (let attempt = 0; attempt < 3; attempt++) {
-    a = ours();
-    b = theirs();
-    if (a === b) return;
-  }
-  assert.equal(a, b, what);
-}
+const styles = showStyles;
 
 const ret = (v: number) => encodeInsns([mov64Imm(0, v), exit()]);
 

@@ -25,7 +25,7 @@ import {
 } from "../../src/kernel/index.js";
 import { kernelSkip } from "../kernel/support.js";
 
-export { kernelSkip, openFdCount, bpftoolSkip, runBpftool } from "../kernel/support.js";
+export { kernelSkip, openFdCount, bpftoolSkip, runBpftool, sameAsBpftool, showStyles } from "../kernel/support.js";
 
 /** An array map of one u64 counter. */
 export function counterMap(name = "counter"): Map<number, bigint> {

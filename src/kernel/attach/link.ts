@@ -3,7 +3,7 @@
 // beside it (a perf event fd, a tracefs probe), released after the link.
 import { CoreBpfError, NotSupportedError } from "../../errors.js";
 import { attr } from "../attr.js";
-import { bpfCall, bpfTry, getFdById, objGet } from "../bpf.js";
+import { bpfTry, getFdById, objGet } from "../bpf.js";
 import { bpfError, type ErrorContext } from "../bpf-error.js";
 import { preparePinPath } from "../bpffs.js";
 import { Errno, errnoName } from "../errno.js";

@@ -8,8 +8,9 @@ import { Errno } from "../errno.js";
 import { type Fd, type FdLike, fdOf } from "../fd.js";
 import { LE, NativeBuffer, setU64 } from "../sys.js";
 import { Cmd } from "../uapi.js";
-import { ProgAttach, ProgQuery } from "./attr.js";
-import { type Attachment, dupOf } from "./link.js";
+import { AttachFlags, ProgAttach, ProgQuery } from "./attr.js";
+import { HeldAttachment } from "./held-attachment.js";
+import { dupOf } from "./link.js";
 
 /** BPF_PROG_ATTACH of `program` to `target` (cgroup fd, map fd, netns fd, ifindex...). */
 export function progAttach(program: FdLike, target: number, attachType: number, flags = 0, replace?: FdLike, what = "prog attach"): void {
@@ -96,21 +97,16 @@ export function queryPrograms(target: number, attachType: number, queryFlags = 0
 }
 
 /** A program attached with BPF_PROG_ATTACH; close() detaches it. Owns dups of the target and program fds. */
-export class ProgAttachment implements Attachment {
+export class ProgAttachment extends HeldAttachment {
   readonly kind: string;
   readonly attachType: number;
-  #target: Fd | undefined;
-  #targetNumber: number;
-  #prog: Fd;
-  #closed = false;
+  #target: Fd;
 
-  /** `target` is an owned fd, or an ifindex number. */
-  constructor(kind: string, target: Fd | number, attachType: number, prog: Fd) {
+  constructor(kind: string, target: Fd, attachType: number, prog: Fd) {
+    super(prog);
     this.kind = kind;
-    this.#target = typeof target === "number" ? undefined : target;
-    this.#targetNumber = typeof target === "number" ? target : target.value;
+    this.#target = target;
     this.attachType = attachType;
-    this.#prog = prog;
   }
 
   /** Attaches and returns the owning object (fds duplicated). */
@@ -128,39 +124,16 @@ export class ProgAttachment implements Attachment {
     }
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   /** Swaps the program (BPF_F_REPLACE with BPF_F_ALLOW_MULTI, cgroups 5.6+). */
   update(program: FdLike): void {
-    const next = dupOf(program);
-    try {
-      progAttach(next, this.#targetNumber, this.attachType, 2 /* ALLOW_MULTI */ | 4 /* REPLACE */, this.#prog, this.kind);
-    } catch (err) {
-      next.close();
-      throw err;
-    }
-    this.#prog.close();
-    this.#prog = next;
+    this.swap(program, (next, current) => progAttach(next, this.#target.value, this.attachType, AttachFlags.ALLOW_MULTI | AttachFlags.REPLACE, current, this.kind));
   }
 
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    try {
-      progDetach(this.#prog, this.#targetNumber, this.attachType, this.kind);
-    } finally {
-      this.#prog.close();
-      this.#target?.close();
-    }
+  protected override remove(): void {
+    progDetach(this.program, this.#target.value, this.attachType, this.kind);
   }
 
-  detach(): void {
-    this.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
+  protected override release(): void {
+    this.#target.close();
   }
 }

@@ -8,7 +8,8 @@ import { NetlinkSocket } from "../netlink.js";
 import { TcHandle, type TcFilter, type TcFilterId, addBpfFilter, addClsact, deleteBpfFilter, deleteClsact, dumpFilters } from "../netlink-tc.js";
 import { AttachType } from "../uapi.js";
 import { AttachFlags, LinkCreate } from "./attr.js";
-import { type Attachment, Link, dupOf } from "./link.js";
+import { HeldAttachment, ignoringGone } from "./held-attachment.js";
+import { Link, dupOf } from "./link.js";
 import { type NetnsRef, resolveIfindex, withNetns } from "./netns.js";
 import { probeTcx } from "./probes.js";
 
@@ -31,20 +32,19 @@ export interface TcOptions {
 }
 
 /** A cls_bpf filter attached through rtnetlink; close() deletes it (and the clsact qdisc if this created it and it is empty). */
-export class TcNetlinkAttachment implements Attachment {
+export class TcNetlinkAttachment extends HeldAttachment {
   readonly kind = "tc";
   #sock: NetlinkSocket;
   #id: TcFilterId;
   #name: string;
   #createdQdisc: boolean;
-  #prog: Fd;
 
   constructor(sock: NetlinkSocket, id: TcFilterId, name: string, createdQdisc: boolean, prog: Fd) {
+    super(prog);
     this.#sock = sock;
     this.#id = id;
     this.#name = name;
     this.#createdQdisc = createdQdisc;
-    this.#prog = prog;
   }
 
   /** Interface, hook, priority and handle of the filter. */
@@ -52,21 +52,9 @@ export class TcNetlinkAttachment implements Attachment {
     return { ...this.#id };
   }
 
-  get closed(): boolean {
-    return this.#sock.closed;
-  }
-
   /** Replaces the filter's program in place (NLM_F_REPLACE). */
   update(program: FdLike): void {
-    const next = dupOf(program);
-    try {
-      addBpfFilter(this.#sock, this.#id, next.value, this.#name, true);
-    } catch (err) {
-      next.close();
-      throw err;
-    }
-    this.#prog.close();
-    this.#prog = next;
+    this.swap(program, (next) => addBpfFilter(this.#sock, this.#id, next.value, this.#name, true));
   }
 
   /** The filters on this filter's hook (`tc filter show`). */
@@ -74,29 +62,20 @@ export class TcNetlinkAttachment implements Attachment {
     return dumpFilters(this.#sock, this.#id.ifindex, this.#id.parent);
   }
 
-  close(): void {
-    if (this.#sock.closed) return;
-    try {
+  protected override remove(): void {
+    // The device, qdisc or filter already gone leaves nothing to remove.
+    ignoringGone(() => {
       deleteBpfFilter(this.#sock, this.#id);
       if (this.#createdQdisc) {
-        const left = [...dumpFilters(this.#sock, this.#id.ifindex, TcHandle.INGRESS), ...dumpFilters(this.#sock, this.#id.ifindex, TcHandle.EGRESS)];
-        if (left.length === 0) deleteClsact(this.#sock, this.#id.ifindex);
+        const { ifindex } = this.#id;
+        const left = [...dumpFilters(this.#sock, ifindex, TcHandle.INGRESS), ...dumpFilters(this.#sock, ifindex, TcHandle.EGRESS)];
+        if (left.length === 0) deleteClsact(this.#sock, ifindex);
       }
-    } catch (err) {
-      // The device, qdisc or filter is already gone: nothing is left to remove.
-      if (!["ENOENT", "ENODEV", "EINVAL"].includes((err as { errno?: string }).errno ?? "")) throw err;
-    } finally {
-      this.#sock.close();
-      this.#prog.close();
-    }
+    }, ["ENOENT", "ENODEV", "EINVAL"]);
   }
 
-  detach(): void {
-    this.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
+  protected override release(): void {
+    this.#sock.close();
   }
 }
 

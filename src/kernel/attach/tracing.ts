@@ -151,11 +151,5 @@ export function readIter(link: Link, maxBytes = 1 << 26): Uint8Array {
     if (total > maxBytes) throw new CoreBpfError("ITER_TOO_LARGE", `${link.label}: the iterator wrote more than ${maxBytes} bytes`);
     chunks.push(buf.bytes.slice(0, n));
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return Buffer.concat(chunks, total);
 }

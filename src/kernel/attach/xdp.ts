@@ -6,7 +6,8 @@ import { NetlinkSocket } from "../netlink.js";
 import { queryXdp, setXdp, type XdpState } from "../netlink-xdp.js";
 import { AttachType } from "../uapi.js";
 import { XdpFlags } from "./attr.js";
-import { type Attachment, Link, dupOf } from "./link.js";
+import { HeldAttachment, ignoringGone } from "./held-attachment.js";
+import { Link, dupOf } from "./link.js";
 import { type NetnsRef, resolveIfindex, withNetns } from "./netns.js";
 import { probeXdpLink } from "./probes.js";
 
@@ -26,36 +27,23 @@ export interface XdpOptions {
 const modeFlags: Record<XdpMode, number> = { auto: 0, skb: XdpFlags.SKB_MODE, drv: XdpFlags.DRV_MODE, hw: XdpFlags.HW_MODE };
 
 /** An XDP program attached through rtnetlink; close() removes it if it is still the one attached. */
-export class XdpNetlinkAttachment implements Attachment {
+export class XdpNetlinkAttachment extends HeldAttachment {
   readonly kind = "xdp";
   readonly ifindex: number;
   readonly flags: number;
   #sock: NetlinkSocket;
-  #prog: Fd;
 
   /** Takes ownership of `sock` (opened in the interface's namespace) and `prog` (a dup of the attached program). */
   constructor(sock: NetlinkSocket, ifindex: number, flags: number, prog: Fd) {
+    super(prog);
     this.#sock = sock;
     this.ifindex = ifindex;
     this.flags = flags;
-    this.#prog = prog;
-  }
-
-  get closed(): boolean {
-    return this.#sock.closed;
   }
 
   /** Swaps the program atomically (only if ours is still the one attached). */
   update(program: FdLike): void {
-    const next = dupOf(program);
-    try {
-      setXdp(this.#sock, this.ifindex, next.value, this.flags | XdpFlags.REPLACE, this.#prog.value);
-    } catch (err) {
-      next.close();
-      throw err;
-    }
-    this.#prog.close();
-    this.#prog = next;
+    this.swap(program, (next, current) => setXdp(this.#sock, this.ifindex, next.value, this.flags | XdpFlags.REPLACE, current.value));
   }
 
   /** The interface's XDP state. */
@@ -63,25 +51,13 @@ export class XdpNetlinkAttachment implements Attachment {
     return queryXdp(this.#sock, this.ifindex);
   }
 
-  close(): void {
-    if (this.#sock.closed) return;
-    try {
-      setXdp(this.#sock, this.ifindex, -1, this.flags | XdpFlags.REPLACE, this.#prog.value);
-    } catch (err) {
-      // Someone replaced our program, or the device is gone: nothing of ours remains.
-      if (!["EEXIST", "ENODEV", "EINVAL"].includes((err as { errno?: string }).errno ?? "")) throw err;
-    } finally {
-      this.#sock.close();
-      this.#prog.close();
-    }
+  protected override remove(): void {
+    // EEXIST: someone replaced our program; ENODEV: the device is gone. Nothing of ours remains.
+    ignoringGone(() => setXdp(this.#sock, this.ifindex, -1, this.flags | XdpFlags.REPLACE, this.program.value), ["EEXIST", "ENODEV", "EINVAL"]);
   }
 
-  detach(): void {
-    this.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
+  protected override release(): void {
+    this.#sock.close();
   }
 }
 
