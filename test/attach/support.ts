@@ -111,17 +111,23 @@ export function hasTool(name: string): boolean {
   return ok;
 }
 
-/** A network namespace with a veth pair (a: 10.<n>.0.1, b: 10.<n>.0.2), both ends inside. */
+/**
+ * Two network namespaces joined by a veth pair: veth-a (10.<n>.0.1) in the
+ * sender's namespace, veth-b (10.<n>.0.2) in the receiver's. Traffic between
+ * them crosses the pair (inside one namespace it would go through lo).
+ */
 export interface TestNetns extends Disposable {
   name: string;
-  /** /run/netns/NAME, for withNetns(). */
+  /** /run/netns/NAME-b, the receiver's namespace (holding veth-b), for withNetns() and netns options. */
   path: string;
+  /** /run/netns/NAME-a, the sender's namespace (holding veth-a). */
+  pathA: string;
   a: string;
   b: string;
   addrA: string;
   addrB: string;
-  /** Runs a shell command inside the namespace. */
-  exec(script: string): void;
+  /** Runs a shell command in the sender's namespace (or the receiver's). */
+  exec(script: string, side?: "a" | "b"): void;
 }
 
 let netnsCounter = 0;
@@ -135,44 +141,51 @@ function deadRun(pid: string): boolean {
 function removeStaleNetns(): void {
   const list = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
   for (const line of list.split("\n")) {
-    const m = /^(corebpf-t(\d+)-\d+)/.exec(line);
+    const m = /^(corebpf-t(\d+)-\d+-[ab])/.exec(line);
     if (m && deadRun(m[2]!)) spawnSync("ip", ["netns", "del", m[1]!], { stdio: "ignore" });
   }
 }
 
-/** Makes a namespace with a veth pair up and addressed; dispose deletes it (and the pair). */
+/** Makes the two namespaces and the pair, up and addressed; dispose deletes them (and the pair). */
 export function makeNetns(): TestNetns {
   if (netnsCounter === 0) removeStaleNetns();
   const n = netnsCounter++;
   const name = `corebpf-t${process.pid}-${n}`;
   const subnet = `10.${200 + (n % 50)}.${process.pid % 250}`;
-  const ip = (...args: string[]) => execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
-  ip("netns", "add", name);
+  const nsA = `${name}-a`;
+  const nsB = `${name}-b`;
   const ns: TestNetns = {
     name,
-    path: `/run/netns/${name}`,
+    path: `/run/netns/${nsB}`,
+    pathA: `/run/netns/${nsA}`,
     a: "veth-a",
     b: "veth-b",
     addrA: `${subnet}.1`,
     addrB: `${subnet}.2`,
-    exec(script: string) {
-      execFileSync("ip", ["netns", "exec", name, "bash", "-c", script], { stdio: ["ignore", "ignore", "pipe"], timeout: 10_000 });
+    exec(script: string, side: "a" | "b" = "a") {
+      execFileSync("ip", ["netns", "exec", side === "a" ? nsA : nsB, "bash", "-c", script], { stdio: ["ignore", "ignore", "pipe"], timeout: 10_000 });
     },
     [Symbol.dispose]() {
-      spawnSync("ip", ["netns", "del", name], { stdio: "ignore" });
+      spawnSync("ip", ["netns", "del", nsA], { stdio: "ignore" });
+      spawnSync("ip", ["netns", "del", nsB], { stdio: "ignore" });
     },
   };
+  // No IPv6 autoconfiguration chatter: only the packets a test sends cross the pair.
+  const quiet = "{ echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; } 2>/dev/null || true";
   try {
+    execFileSync("ip", ["netns", "add", nsA], { stdio: ["ignore", "ignore", "pipe"] });
+    execFileSync("ip", ["netns", "add", nsB], { stdio: ["ignore", "ignore", "pipe"] });
+    ns.exec(["ip link set lo up", quiet].join(" && "), "b");
     ns.exec(
       [
         "ip link set lo up",
-        "ip link add veth-a type veth peer name veth-b",
+        quiet,
+        `ip link add veth-a type veth peer name veth-b netns ${nsB}`,
         `ip addr add ${ns.addrA}/24 dev veth-a`,
-        `ip addr add ${ns.addrB}/24 dev veth-b`,
         "ip link set veth-a up",
-        "ip link set veth-b up",
       ].join(" && "),
     );
+    ns.exec([`ip addr add ${ns.addrB}/24 dev veth-b`, "ip link set veth-b up"].join(" && "), "b");
   } catch (err) {
     ns[Symbol.dispose]();
     throw err;
@@ -180,7 +193,7 @@ export function makeNetns(): TestNetns {
   return ns;
 }
 
-/** Sends `n` UDP datagrams from a to b inside the namespace (bash's /dev/udp). */
+/** Sends `n` UDP datagrams from veth-a to veth-b (bash's /dev/udp in the sender's namespace). */
 export function sendUdp(ns: TestNetns, n = 5, port = 9): void {
   ns.exec(`for i in $(seq ${n}); do echo ping > /dev/udp/${ns.addrB}/${port} || true; done`);
 }

@@ -1,5 +1,6 @@
 // cgroup programs: a cgroup link (Linux 5.7+) or BPF_PROG_ATTACH with
 // BPF_F_ALLOW_MULTI on older kernels, on a cgroup v2 directory.
+import { NotSupportedError } from "../../errors.js";
 import { type AttachTypeName, attachTypeOf } from "../flags.js";
 import { Fd, type FdLike, fdOf } from "../fd.js";
 import { type AttachType } from "../uapi.js";
@@ -32,6 +33,7 @@ export function attachCgroup(program: FdLike, cgroup: string | FdLike, attachTyp
   const via = options.via ?? "auto";
   using opened = typeof cgroup === "string" ? openCgroup(cgroup) : undefined;
   const target: FdLike = opened ?? (cgroup as FdLike);
+  if (via === "link" && !probeCgroupLink()) throw new NotSupportedError("cgroup_link", `${what}: this kernel has no cgroup links (Linux 5.7+)`, { hint: "use via 'attach' or 'auto'" });
   if (via === "link" || (via === "auto" && probeCgroupLink())) {
     return Link.create("cgroup", program, fdOf(target), type, {
       ctx: { object: what, hint: "the program's expected attach type must match, and the path must be a cgroup v2 directory" },

@@ -1,7 +1,7 @@
 // tc: a tcx link on an interface's ingress or egress (Linux 6.6+), or, on
 // older kernels, a direct-action cls_bpf filter under the clsact qdisc,
 // managed through rtnetlink.
-import { CoreBpfError } from "../../errors.js";
+import { CoreBpfError, NotSupportedError } from "../../errors.js";
 import { type Fd, type FdLike, fdOf } from "../fd.js";
 import { programInfo } from "../info.js";
 import { NetlinkSocket } from "../netlink.js";
@@ -95,6 +95,7 @@ export function attachTc(program: FdLike, iface: number | string, options: TcOpt
   return withNetns(options.netns, () => {
     const ifindex = resolveIfindex(iface, `tc ${direction}`);
     const what = `tc ${direction} on ${typeof iface === "string" ? `${iface} (ifindex ${ifindex})` : `ifindex ${ifindex}`}`;
+    if (via === "tcx" && !probeTcx()) throw new NotSupportedError("tcx", `${what}: this kernel has no tcx links (Linux 6.6+)`, { hint: "use via 'netlink' (clsact + cls_bpf) or 'auto'" });
     if (via === "tcx" || (via === "auto" && probeTcx())) {
       if (options.before !== undefined && options.after !== undefined) throw new CoreBpfError("BAD_ARGUMENT", `${what}: give 'before' or 'after', not both`);
       const anchor = options.before ?? options.after;

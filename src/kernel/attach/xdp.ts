@@ -1,6 +1,6 @@
 // XDP: an XDP link on an interface (Linux 5.9+), or IFLA_XDP through
 // rtnetlink on older kernels; in generic (skb), driver or hardware mode.
-import { CoreBpfError } from "../../errors.js";
+import { CoreBpfError, NotSupportedError } from "../../errors.js";
 import { type Fd, type FdLike } from "../fd.js";
 import { NetlinkSocket } from "../netlink.js";
 import { queryXdp, setXdp, type XdpState } from "../netlink-xdp.js";
@@ -70,6 +70,7 @@ export function attachXdp(program: FdLike, iface: number | string, options: XdpO
   return withNetns(options.netns, () => {
     const ifindex = resolveIfindex(iface, "xdp");
     const what = `xdp on ${typeof iface === "string" ? `${iface} (ifindex ${ifindex})` : `ifindex ${ifindex}`}`;
+    if (via === "link" && !probeXdpLink()) throw new NotSupportedError("xdp_link", `${what}: this kernel has no XDP links (Linux 5.9+)`, { hint: "use via 'netlink' or 'auto'" });
     if (via === "link" || (via === "auto" && probeXdpLink())) {
       if (options.replace) throw new CoreBpfError("BAD_ARGUMENT", `${what}: 'replace' applies to netlink attachments; update() a link instead`);
       return Link.create("xdp", program, ifindex, AttachType.XDP, {
