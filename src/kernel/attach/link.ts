@@ -7,14 +7,14 @@ import { bpfTry, getFdById, objGet } from "../bpf.js";
 import { bpfError, type ErrorContext } from "../bpf-error.js";
 import { preparePinPath } from "../bpffs.js";
 import { Errno, errnoName } from "../errno.js";
-
-const F_DUPFD_CLOEXEC = 1030;
 import { Fd, type FdLike, fdOf } from "../fd.js";
 import { KernelObject } from "../kernel-object.js";
 import { lastErrno, rawFcntl } from "../sys.js";
 import { Cmd, LinkType, linkTypeNames } from "../uapi.js";
 import { LinkCreate, LinkDetach, LinkUpdate, LinkUpdateFlags } from "./attr.js";
 import { linkDetails, type LinkDetails } from "./link-info.js";
+
+const F_DUPFD_CLOEXEC = 1030;
 
 /** Link types whose program the kernel can swap (BPF_LINK_UPDATE). */
 const updatableLinkTypes = new Set<number>([LinkType.CGROUP, LinkType.ITER, LinkType.NETNS, LinkType.XDP, LinkType.TCX, LinkType.NETKIT, LinkType.SOCKMAP, LinkType.STRUCT_OPS]);
@@ -228,12 +228,4 @@ export function dupOf(x: FdLike): Fd {
   const fd = rawFcntl(fdOf(x), F_DUPFD_CLOEXEC, 0);
   if (fd < 0) throw new CoreBpfError(errnoName(lastErrno()), `cannot duplicate fd ${fdOf(x)}`);
   return new Fd(fd);
-}
-
-/** Throws unless `value` is a valid 32-bit id/fd/ifindex. */
-export function checkU32(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-    throw new CoreBpfError("BAD_ARGUMENT", `${what} must be a 32-bit unsigned integer, got ${value}`);
-  }
-  return value;
 }
