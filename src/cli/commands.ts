@@ -8,6 +8,7 @@ export interface CommandModule {
 
 export const objects: Record<string, () => Promise<CommandModule>> = {
   feature: () => import("./feature.js"),
+  link: () => import("./link.js"),
   map: () => import("./map.js"),
   obj: () => import("./obj.js"),
   prog: () => import("./prog.js"),
