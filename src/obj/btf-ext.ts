@@ -159,13 +159,9 @@ function parseTable(ctx: Ctx, t: Table): { recSize: number; sections: RawSection
   return { recSize, sections };
 }
 
-function column(s: RawSection): Uint32Array {
-  return new Uint32Array(s.count);
-}
-
 /** Reads word `w` of every record of a section into a column, checking insn_off alignment for word 0. */
 function read(ctx: Ctx, s: RawSection, w: number): Uint32Array {
-  const out = column(s);
+  const out = new Uint32Array(s.count);
   let at = s.offset + 8 + w * 4;
   for (let i = 0; i < s.count; i++, at += s.recSize) out[i] = ctx.view.getUint32(at, ctx.le);
   if (w === 0) {

@@ -28,7 +28,7 @@ function datasecOf(btf: Btf): Map<number, number> {
   return out;
 }
 
-function kconfigType(btf: Btf, id: number): { type: KconfigType; signed: boolean } | undefined {
+function kconfigType(btf: Btf, id: number, element = false): { type: KconfigType; signed: boolean } | undefined {
   const t = btf.type(skipModifiers(btf, id));
   switch (t.kind) {
     case BtfKind.INT: {
@@ -43,7 +43,8 @@ function kconfigType(btf: Btf, id: number): { type: KconfigType; signed: boolean
     case BtfKind.ENUM64:
       return t.name === "libbpf_tristate" ? { type: "tristate", signed: false } : undefined;
     case BtfKind.ARRAY:
-      if (t.nelems === 0 || kconfigType(btf, t.type)?.type !== "char") return undefined;
+      // Only one level: the elements of a char array are chars (and a self-referencing array ends here).
+      if (element || t.nelems === 0 || kconfigType(btf, t.type, true)?.type !== "char") return undefined;
       return { type: "char_array", signed: false };
     default:
       return undefined;

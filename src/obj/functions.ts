@@ -2,22 +2,14 @@
 // STT_FUNC symbol, validated against the ISA, sorted by section then offset so
 // that the function holding an instruction is a binary search away.
 import { AsmError, ObjectError } from "../errors.js";
+import { asObjectError } from "./wrap.js";
 import { decodeInsns, INSN_SIZE, type InsnBuffer } from "../asm/index.js";
 import { type ElfFile, type ElfSymbol, STB, STT, STV } from "../elf/index.js";
 import type { SectionTable } from "./sections.js";
+import type { FunctionSpec } from "./types.js";
 
 /** A function before its relocations are resolved. */
-export interface RawFunction {
-  readonly name: string;
-  readonly section: string;
-  readonly sectionIndex: number;
-  readonly offset: number;
-  readonly length: number;
-  readonly global: boolean;
-  readonly hidden: boolean;
-  readonly subprogram: boolean;
-  readonly insns: InsnBuffer;
-}
+export type RawFunction = Omit<FunctionSpec, "relocations">;
 
 export function collectFunctions(elf: ElfFile, table: SectionTable, symbols: readonly ElfSymbol[]): RawFunction[] {
   const out: RawFunction[] = [];
@@ -42,7 +34,7 @@ export function collectFunctions(elf: ElfFile, table: SectionTable, symbols: rea
         insns = decodeInsns(section.data.subarray(sym.value, sym.value + sym.size), { littleEndian: elf.littleEndian, section: section.name, baseOffset: sym.value });
       } catch (err) {
         if (!(err instanceof AsmError)) throw err;
-        throw new ObjectError(err.code, `function '${sym.name}': ${err.message}`, { ...err.where, section: section.name, program: sym.name, cause: err });
+        throw asObjectError(err, `function '${sym.name}': `, { section: section.name, program: sym.name });
       }
       found.push({
         name: sym.name,

@@ -5,13 +5,15 @@
 // line_info and CO-RE records follow each function to its new place. Finally
 // map, global and extern references take their pseudo forms (fds left 0).
 import { ObjectError } from "../errors.js";
-import { CALL, INSN_SIZE, type InsnBuffer, LDIMM64, PSEUDO, wrapInsns } from "../asm/index.js";
+import { CALL, CLASS, INSN_SIZE, type InsnBuffer, JMP, LDIMM64, PSEUDO, wrapInsns } from "../asm/index.js";
 import type { Btf } from "../btf/index.js";
 import type { BtfExt } from "./btf-ext.js";
 import type { FunctionExt } from "./ext-index.js";
 import type { RawFunction } from "./functions.js";
 import { type FunctionRelocations, isSubprogCall } from "./relocations.js";
 import type { CoreRelocation, FuncInfo, InsnRelocation, LineInfo, LinkedFunction } from "./types.js";
+
+const CALL_CODE = CLASS.JMP | JMP.CALL;
 
 export interface LinkInputs {
   readonly functions: readonly RawFunction[];
@@ -93,29 +95,53 @@ class Linker {
     }
   }
 
-  #walk(fi: number): void {
-    const f = this.#in.functions[fi]!;
-    const base = this.#placed[fi]!;
-    this.#extInfo(fi, base);
-    const rels = this.#in.relocations[fi]!;
-    const buf = this.#buf;
-    for (let i = 0; i < f.length; i++) {
-      const at = base + i;
-      const pseudoFunc = buf.code(at) === LDIMM64 && buf.src(at) === PSEUDO.FUNC;
-      if (!pseudoFunc && !isSubprogCall(f, i)) continue;
-      const reloc = rels.list.find((r) => r.insn === i);
-      if (reloc?.kind === "kfunc") continue;
-      if (reloc !== undefined && reloc.kind !== "call" && reloc.kind !== "callback") {
-        throw this.#error(f, i, `a ${reloc.kind} relocation on a bpf-to-bpf call or callback load`, "the instruction and its relocation disagree");
+  /**
+   * libbpf's bpf_object__reloc_code, with an explicit stack instead of
+   * recursion: a call into a function not yet placed appends it and walks it
+   * first; the caller's instruction is fixed when the walk comes back to it.
+   */
+  #walk(root: number): void {
+    const stack: { fi: number; i: number }[] = [{ fi: root, i: 0 }];
+    this.#extInfo(root, this.#placed[root]!);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!;
+      const f = this.#in.functions[frame.fi]!;
+      const code = f.insns.bytes;
+      // Only calls and ldimm64 matter; the opcode byte is read before anything else.
+      while (frame.i < f.length && code[frame.i * 8] !== CALL_CODE && code[frame.i * 8] !== LDIMM64) frame.i++;
+      if (frame.i >= f.length) {
+        stack.pop();
+        continue;
       }
-      if (reloc === undefined && pseudoFunc) throw this.#error(f, i, "callback load (BPF_PSEUDO_FUNC) without a relocation", "clang always emits one");
-      const target = rels.targets.get(i)!;
-      if (this.#placed[target]! < 0) {
+      const target = this.#callTarget(frame.fi, frame.i);
+      if (target !== undefined && this.#placed[target]! < 0) {
         this.#append(target);
-        this.#walk(target);
+        this.#extInfo(target, this.#placed[target]!);
+        stack.push({ fi: target, i: 0 });
+        continue;
       }
-      this.#buf.setImm(at, this.#placed[target]! - at - 1);
+      if (target !== undefined) {
+        const at = this.#placed[frame.fi]! + frame.i;
+        this.#buf.setImm(at, this.#placed[target]! - at - 1);
+      }
+      frame.i++;
     }
+  }
+
+  /** The function a call or callback load reaches (undefined for other instructions and kfunc calls). */
+  #callTarget(fi: number, i: number): number | undefined {
+    const f = this.#in.functions[fi]!;
+    const at = this.#placed[fi]! + i;
+    const pseudoFunc = f.insns.code(i) === LDIMM64 && this.#buf.src(at) === PSEUDO.FUNC;
+    if (!pseudoFunc && !isSubprogCall(f, i)) return undefined;
+    const rels = this.#in.relocations[fi]!;
+    const reloc = rels.list.find((r) => r.insn === i);
+    if (reloc?.kind === "kfunc") return undefined;
+    if (reloc !== undefined && reloc.kind !== "call" && reloc.kind !== "callback") {
+      throw this.#error(f, i, `a ${reloc.kind} relocation on a bpf-to-bpf call or callback load`, "the instruction and its relocation disagree");
+    }
+    if (reloc === undefined && pseudoFunc) throw this.#error(f, i, "callback load (BPF_PSEUDO_FUNC) without a relocation", "clang always emits one");
+    return rels.targets.get(i)!;
   }
 
   /** Appends a function's func_info, line_info and CO-RE records (libbpf's reloc_prog_func_and_line_info). */

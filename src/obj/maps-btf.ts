@@ -148,7 +148,7 @@ function parseValues(btf: Btf, map: string, def: MapDef, defId: number, index: n
   return parseDef(btf, `${map}.inner`, target, strict, false);
 }
 
-function toSpec(name: string, def: MapDef, sectionIndex: number, sectionOffset: number, varId: number): MapSpec {
+function toSpec(name: string, def: MapDef, sectionIndex: number, sectionOffset: number, varId: number, inner = false): MapSpec {
   return {
     name,
     kind: "btf",
@@ -166,10 +166,11 @@ function toSpec(name: string, def: MapDef, sectionIndex: number, sectionOffset: 
     keyTypeId: def.keyTypeId,
     valueTypeId: def.valueTypeId,
     varId,
-    ...(def.inner === undefined ? {} : { inner: toSpec(`${name}.inner`, def.inner, sectionIndex, 0, 0) }),
+    // An inner definition is a template for BPF_MAP_CREATE's inner_map_fd, never created for itself.
+    ...(def.inner === undefined ? {} : { inner: toSpec(`${name}.inner`, def.inner, sectionIndex, 0, 0, true) }),
     slots: [] as MapSlot[],
     variables: [],
-    autocreate: true,
+    autocreate: !inner,
   };
 }
 

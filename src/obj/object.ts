@@ -2,7 +2,7 @@
 // ObjectSpec, in libbpf's order of work (bpf_object_open): sections, BTF,
 // functions, externs, DATASEC fix-ups, maps, programs, relocations; then each
 // entry program linked as libbpf links it before loading.
-import { AsmError, BtfError, CoreBpfError, ElfError, ObjectError } from "../errors.js";
+import { AsmError, BtfError, ElfError, ObjectError } from "../errors.js";
 import { Btf, BtfKind, FuncLinkage } from "../btf/index.js";
 import { EM, ET, type ElfFile, type ElfSymbol, parseElf } from "../elf/index.js";
 import { type BtfExt, parseBtfExt } from "./btf-ext.js";
@@ -18,6 +18,7 @@ import { resolveRelocations } from "./relocations.js";
 import { closeSectionNames, sectionInfo } from "./section-defs.js";
 import { type SectionTable, classifySections, readKernelVersion, readLicense } from "./sections.js";
 import { bindStructOps, structOpsMaps } from "./struct-ops.js";
+import { asObjectError } from "./wrap.js";
 import type { DatasecLayout, ExternSpec, FunctionSpec, MapSpec, ProgramSpec, SectionSpec } from "./types.js";
 
 export interface ParseObjectOptions {
@@ -83,12 +84,6 @@ export class ObjectSpec {
   }
 }
 
-/** Errors of the lower layers become ObjectErrors with their code and place kept. */
-function asObjectError(err: unknown): unknown {
-  if (err instanceof ObjectError || !(err instanceof ElfError || err instanceof BtfError || err instanceof AsmError)) return err;
-  const e = err as CoreBpfError;
-  return new ObjectError(e.code, e.message, { ...e.where, cause: e });
-}
 
 /**
  * Reads a BPF object file into its model. Throws ObjectError (with the
@@ -99,7 +94,8 @@ export function parseObject(bytes: Uint8Array, options: ParseObjectOptions = {})
   try {
     return build(bytes, options);
   } catch (err) {
-    throw asObjectError(err);
+    if (err instanceof ElfError || err instanceof BtfError || err instanceof AsmError) throw asObjectError(err);
+    throw err;
   }
 }
 
@@ -120,7 +116,7 @@ function parseBtfSections(table: SectionTable, le: boolean): { btf: Btf | undefi
       btf = Btf.parse(table.btf.data);
     } catch (err) {
       if (!(err instanceof BtfError)) throw err;
-      throw new ObjectError(err.code, `.BTF: ${err.message}`, { ...err.where, section: ".BTF", cause: err });
+      throw asObjectError(err, ".BTF: ", { section: ".BTF" });
     }
     if (btf.littleEndian !== le) throw new ObjectError("OBJ_BAD_BTF", ".BTF is in the other byte order than the ELF file", { section: ".BTF", offset: 0, hint: "the object is corrupt" });
   }

@@ -75,8 +75,11 @@ export function resolveRelocations(inp: Inputs): FunctionRelocations[] {
   inp.functions.forEach((f, fi) => {
     const rels = out[fi]!;
     const seen = new Set(rels.list.map((r) => r.insn));
-    for (const i of f.insns.starts()) {
-      if (!isSubprogCall(f, i) || seen.has(i)) continue;
+    const bytes = f.insns.bytes;
+    for (let i = 0; i < f.length; i++) {
+      const code = bytes[i * 8]!;
+      if (code === LDIMM64) i++;
+      if (code !== CALL_CODE || !isSubprogCall(f, i) || seen.has(i)) continue;
       const t = textFunction(inp, f.offset + i + f.insns.imm(i) + 1);
       if (t < 0) {
         throw new ObjectError("OBJ_BAD_RELOCATION", `function '${f.name}' insn ${i}: call to instruction ${f.offset + i + f.insns.imm(i) + 1} of .text, where no function starts`, {
@@ -138,7 +141,10 @@ function classify(inp: Inputs, f: RawFunction, i: number, sym: ElfSymbol, symNam
   }
   const map = inp.maps.findIndex((m) => (m.kind === "data" || m.kind === "rodata" || m.kind === "bss") && m.sectionIndex === sym.sectionIndex);
   if (map < 0) bad(`no global data map for section '${section!.name}'`, "the section is empty");
-  return { reloc: { kind: "data", insn: i, map, offset: (f.insns.imm(i) + sym.value) | 0 } };
+  const offset = (f.insns.imm(i) + sym.value) | 0;
+  // The kernel takes a map value address only inside the value (array_map_direct_value_addr).
+  if (offset < 0 || offset >= inp.maps[map]!.valueSize) bad(`offset ${offset} lies outside '${section!.name}' (${inp.maps[map]!.valueSize} bytes)`, "the instruction's addend or the symbol's value is corrupt");
+  return { reloc: { kind: "data", insn: i, map, offset } };
 }
 
 function target(inp: Inputs, kind: "call" | "callback", i: number, textInsn: number, symName: string, bad: Bad): { reloc: InsnRelocation; target: number } {

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { AttachType, ProgFlag, ProgType, SECTION_DEFS, SecFlag, closeSectionNames, sectionInfo } from "../../src/obj/index.js";
+import { AttachType, ProgFlag, ProgType, SECTION_DEFS, SecFlag, closeSectionNames, internalMapName, objectNameFromPath, sectionInfo } from "../../src/obj/index.js";
 import { repoRoot } from "../support/paths.js";
 
 const golden = JSON.parse(readFileSync(join(repoRoot, "test/obj/golden/libbpf-sections.json"), "utf8")) as { libbpf: string; sections: [string, number | null, number | null][] };
@@ -62,4 +62,21 @@ test("close matches for misspelt section names", () => {
   assert.ok(closeSectionNames("tracepiont/a/b").includes("tracepoint"));
   assert.ok(closeSectionNames("sockett").includes("socket"));
   assert.deepEqual(closeSectionNames("zzzzzzzzzzzz"), []);
+});
+
+test("names libbpf derives: object names from paths, global data map names", () => {
+  assert.equal(objectNameFromPath("/x/y/minimal.bpf.o"), "minimal");
+  assert.equal(objectNameFromPath("a_very_long_object_name.bpf.o"), "a_very_long_obj");
+  assert.equal(objectNameFromPath("noext"), "noext");
+  const cases: [string, string, string][] = [
+    ["minimal", ".rodata", "minimal.rodata"],
+    ["my_object_name", ".rodata", "my_objec.rodata"],
+    ["my_object_name", ".bss", "my_objec.bss"],
+    ["my_object_name", ".kconfig", "my_obje.kconfig"],
+    ["my_object_name", ".rodata.abracadabra", ".rodata.abracad"],
+    ["my_object_name", ".data.foo", ".data.foo"],
+    ["asm-ops", ".data", "asm_ops.data"],
+    ["", ".bss", ".bss"],
+  ];
+  for (const [obj, section, name] of cases) assert.equal(internalMapName(obj, section), name, `${obj} ${section}`);
 });

@@ -3,15 +3,24 @@
 // bpf_object__prepare(), with CO-RE left out so that the result does not
 // depend on the kernel: the object is opened from memory with its .BTF.ext
 // core_relo table emptied. Every program is set to autoload first (libbpf
-// links only those). Map fds and kernel-resolved values are zeroed:
-// ldimm64 of MAP_FD/MAP_VALUE/BTF_ID (first imm; BTF_ID's second too) and
-// kfunc calls (imm, off). Needs root (prepare creates maps).
+// links only those). Map fds and kernel-resolved values are zeroed: ldimm64 of
+// MAP_FD/MAP_VALUE/BTF_ID (first imm; BTF_ID's second too) and kfunc calls
+// (imm, off). Maps are recorded right after open (before the kernel sizes
+// perf event arrays); initial values of .data/.rodata maps only. Needs root
+// (prepare creates maps).
 //
-// Usage: libbpf-insns OBJ... > JSON, or libbpf-insns --sections NAME... > JSON
-//   (libbpf_prog_type_by_name of each name: {"sections":[[name,type,attach]|[name,null,null],..]})
-//   {"objects":[{"file":F,"name":N,"error":E|null,"programs":[{"name":..,
+// Usage: libbpf-insns [--keep-core] OBJ... > JSON
+//   {"objects":[{"file":F,"name":N,"maps":[{"name":..,"type":..,"key_size":..,
+//    "value_size":..,"max_entries":..,"flags":..,"numa_node":..,"map_extra":..,
+//    "key_type":..,"value_type":..,"autocreate":..,"inner":{..}|null,
+//    "initial":"<hex>"|null}],"error":E|null,"programs":[{"name":..,
 //    "section":..,"insns":["<16 hex digits>",..],"funcInfo":[[insn,type],..],
 //    "lineInfo":[[insn,file_off,line_off,line_col],..]}]}]}
+//   --keep-core: CO-RE applied against the running kernel (for tests that
+//   check where CO-RE changed instructions).
+// Or: libbpf-insns --sections NAME... > JSON
+//   libbpf_prog_type_by_name of each name:
+//   {"sections":[[name,type,attach]|[name,null,null],..]}
 // Build: gcc -O2 -I$LIBBPF/usr/include libbpf-insns.c $LIBBPF/usr/lib64/libbpf.a -lelf -lz
 #include <errno.h>
 #include <gelf.h>
@@ -159,6 +168,42 @@ static void print_program(struct bpf_program *prog)
 	printf("]}");
 }
 
+static void print_map(struct bpf_map *map, int with_inner)
+{
+	printf("{\"name\":");
+	json_string(bpf_map__name(map));
+	printf(",\"type\":%d,\"key_size\":%u,\"value_size\":%u,\"max_entries\":%u,\"flags\":%u,\"numa_node\":%u,\"map_extra\":%llu",
+	       bpf_map__type(map), bpf_map__key_size(map), bpf_map__value_size(map), bpf_map__max_entries(map),
+	       bpf_map__map_flags(map), bpf_map__numa_node(map), (unsigned long long)bpf_map__map_extra(map));
+	printf(",\"key_type\":%u,\"value_type\":%u,\"autocreate\":%s", bpf_map__btf_key_type_id(map),
+	       bpf_map__btf_value_type_id(map), bpf_map__autocreate(map) ? "true" : "false");
+	if (with_inner) {
+		struct bpf_map *inner = bpf_map__inner_map(map);
+		printf(",\"inner\":");
+		if (inner)
+			print_map(inner, 0);
+		else
+			printf("null");
+	}
+	size_t size = 0;
+	const char *name = bpf_map__name(map);
+	const unsigned char *init = NULL;
+	if (strstr(name, ".data") || strstr(name, ".rodata"))
+		init = bpf_map__initial_value(map, &size);
+	printf(",\"initial\":");
+	if (init) {
+		putchar('"');
+		for (size_t i = 0; i < size; i++)
+			printf("%02x", init[i]);
+		putchar('"');
+	} else {
+		printf("null");
+	}
+	printf("}");
+}
+
+static int keep_core;
+
 static void one_object(const char *path)
 {
 	char name[16];
@@ -175,11 +220,23 @@ static void one_object(const char *path)
 		printf(",\"error\":\"cannot read\",\"programs\":[]}");
 		return;
 	}
-	drop_core_relos(buf, size);
+	if (!keep_core)
+		drop_core_relos(buf, size);
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
 	struct bpf_object *obj = bpf_object__open_mem(buf, size, &opts);
 	int err = obj ? 0 : -errno;
 	struct bpf_program *prog;
+	struct bpf_map *map;
+	printf(",\"maps\":[");
+	if (!err) {
+		int first_map = 1;
+		bpf_object__for_each_map(map, obj) {
+			printf("%s", first_map ? "" : ",");
+			first_map = 0;
+			print_map(map, 1);
+		}
+	}
+	printf("]");
 	if (!err) {
 		bpf_object__for_each_program(prog, obj)
 			bpf_program__set_autoload(prog, true);
@@ -231,9 +288,14 @@ int main(int argc, char **argv)
 		sections(argc - 2, argv + 2);
 		return 0;
 	}
+	int first = 1;
+	if (argc > 1 && strcmp(argv[1], "--keep-core") == 0) {
+		keep_core = 1;
+		first = 2;
+	}
 	printf("{\"libbpf\":\"%u.%u\",\"objects\":[", libbpf_major_version(), libbpf_minor_version());
-	for (int i = 1; i < argc; i++) {
-		printf("%s", i > 1 ? ",\n" : "\n");
+	for (int i = first; i < argc; i++) {
+		printf("%s", i > first ? ",\n" : "\n");
 		one_object(argv[i]);
 	}
 	printf("\n]}\n");
