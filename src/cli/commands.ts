@@ -9,6 +9,7 @@ export interface CommandModule {
 export const objects: Record<string, () => Promise<CommandModule>> = {
   core: () => import("./core.js"),
   feature: () => import("./feature.js"),
+  link: () => import("./link.js"),
   map: () => import("./map.js"),
   obj: () => import("./obj.js"),
   prog: () => import("./prog.js"),

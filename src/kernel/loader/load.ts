@@ -167,6 +167,7 @@ export async function loadParts(input: LoadInput): Promise<LoadedParts> {
       kernel,
       fdArray: fdArray.fds,
       maps,
+      usdtUprobeMulti: options.usdtUprobeMulti ?? true,
       onLoaded: (i, p, as) => {
         programs[i] = resources.own(p);
         attachTypes[i] = Number(as.expectedAttachType ?? 0);

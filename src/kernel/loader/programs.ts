@@ -102,6 +102,8 @@ export interface LoadProgramsInput {
   kernel: KernelBtfs;
   fdArray: readonly number[];
   maps: readonly (BpfMap | undefined)[];
+  /** Switch USDT programs to uprobe_multi where the kernel can (libbpf 1.8). */
+  usdtUprobeMulti: boolean;
   /** Called with each program as soon as it is loaded (the caller owns it). */
   onLoaded: (index: number, program: Program, loadedAs: LoadSpec) => void;
 }
@@ -130,7 +132,7 @@ function loadSpec(input: LoadProgramsInput, i: number): LoadSpec {
   const info = p.sectionInfo;
   let expected = s.expectedAttachType;
   if (info && info.flags & SecFlag.EXP_ATTACH_OPT && !supports.misc("exp_attach_type")) expected = 0;
-  if (info && info.flags & SecFlag.USDT && hasUprobeMultiLink()) expected = AttachType.TRACE_UPROBE_MULTI;
+  if (info && info.flags & SecFlag.USDT && input.usdtUprobeMulti && hasUprobeMultiLink()) expected = AttachType.TRACE_UPROBE_MULTI;
   const spec: LoadSpec = {
     type: s.type,
     name: s.name,

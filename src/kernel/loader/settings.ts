@@ -62,6 +62,12 @@ export interface LoadOptions {
   kconfig?: string;
   /** Where the loader's messages go (default: nowhere). */
   log?: LoadLog;
+  /**
+   * Load USDT programs with expected_attach_type BPF_TRACE_UPROBE_MULTI where
+   * the kernel has uprobe_multi links, as libbpf 1.8 does (default true); such
+   * programs can then only be attached with uprobe_multi links.
+   */
+  usdtUprobeMulti?: boolean;
 }
 
 export interface OpenOptions {

@@ -100,3 +100,8 @@ test("USDT programs load as uprobe_multi where the kernel has those links (libbp
   assert.equal(tp.expectedAttachType, AttachType.TRACE_RAW_TP);
   assert.ok(tp.program.info().btfId > 0);
 });
+
+test("usdtUprobeMulti: false keeps USDT programs attachable through perf events", { skip }, async () => {
+  using obj = await loadObject(objectPath("progs_trace"), { usdtUprobeMulti: false });
+  assert.equal(obj.loaded.find((l) => l.name === "usdt_setjmp")!.expectedAttachType, 0);
+});
