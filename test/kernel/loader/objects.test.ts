@@ -105,3 +105,10 @@ test("usdtUprobeMulti: false keeps USDT programs attachable through perf events"
   using obj = await loadObject(objectPath("progs_trace"), { usdtUprobeMulti: false });
   assert.equal(obj.loaded.find((l) => l.name === "usdt_setjmp")!.expectedAttachType, 0);
 });
+
+test("an object of the other byte order is refused with NotSupportedError; logLevel keeps the verifier log", { skip }, async () => {
+  const be = objectPath("minimal").replace(".bpf.o", ".bpfeb.o");
+  await assert.rejects(loadObject(be), (e: unknown) => e instanceof NotSupportedError && e.feature === "byte_order");
+  using obj = await loadObject(objectPath("minimal"), { logLevel: 2 });
+  assert.ok(obj.program("minimal").verifierLog.some((l) => /processed \d+ insns/.test(l)));
+});
