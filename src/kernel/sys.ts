@@ -353,3 +353,37 @@ export function ifIndexToName(index: number): string | undefined {
   const end = buf.bytes.indexOf(0);
   return new TextDecoder().decode(buf.bytes.subarray(0, end < 0 ? 16 : end));
 }
+
+// ---- events: epoll for the fd watcher's worker fallback (src/events) ---------
+// A table of its own, so that additions elsewhere in this file merge cleanly.
+const epollFns = {
+  create1: libc.func("int epoll_create1(int flags)") as (flags: number) => number,
+  ctl: libc.func("int epoll_ctl(int epfd, int op, int fd, uintptr_t event)") as (epfd: number, op: number, fd: number, event: number) => number,
+  wait: libc.func("int epoll_wait(int epfd, uintptr_t events, int maxevents, int timeout)") as (
+    epfd: number,
+    events: number,
+    maxEvents: number,
+    timeoutMs: number,
+  ) => number,
+};
+
+export const Epoll = { CLOEXEC: 0x80000, CTL_ADD: 1, CTL_DEL: 2, CTL_MOD: 3, IN: 0x001, ERR: 0x008, HUP: 0x010, ONESHOT: 1 << 30 } as const;
+
+/** sizeof(struct epoll_event): packed (12 bytes) on x86-64, 16 elsewhere; the u64 data sits at `EPOLL_EVENT_DATA`. */
+export const EPOLL_EVENT_SIZE = arch === "x64" ? 12 : 16;
+export const EPOLL_EVENT_DATA = arch === "x64" ? 4 : 8;
+
+/** epoll_create1(2); the fd or -1 (errno). */
+export function rawEpollCreate1(flags: number): number {
+  return epollFns.create1(flags);
+}
+
+/** epoll_ctl(2) with a struct epoll_event at `event` (0 for CTL_DEL). */
+export function rawEpollCtl(epfd: number, op: number, fd: number, event: number): number {
+  return epollFns.ctl(epfd, op, fd, event);
+}
+
+/** epoll_wait(2) into `maxEvents` structs at `events`; the count, or -1 (errno). Blocks the calling thread up to `timeoutMs`. */
+export function rawEpollWait(epfd: number, events: number, maxEvents: number, timeoutMs: number): number {
+  return epollFns.wait(epfd, events, maxEvents, timeoutMs);
+}
