@@ -47,6 +47,10 @@ struct {
 
 __u64 exec_seq = 0;
 __u64 sleeps = 0;
+// The last records sent: globals put both structs in the object's BTF (a
+// struct only reached through bpf_ringbuf_reserve()'s pointer is not).
+struct exec_event last_exec = {};
+struct fork_sample last_fork = {};
 
 SEC("tracepoint/sched/sched_process_exec")
 int on_exec(void *ctx)
@@ -70,6 +74,7 @@ int on_exec(void *ctx)
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->seq = __sync_fetch_and_add(&exec_seq, 1) + 1;
 	__builtin_memcpy(e->comm, key.comm, sizeof(e->comm));
+	last_exec = *e;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -82,6 +87,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	s.parent_pid = BPF_CORE_READ(parent, tgid);
 	s.child_pid = BPF_CORE_READ(child, pid);
 	BPF_CORE_READ_STR_INTO(&s.parent_comm, parent, comm);
+	last_fork = s;
 	bpf_perf_event_output(ctx, &fork_events, BPF_F_CURRENT_CPU, &s, sizeof(s));
 	return 0;
 }

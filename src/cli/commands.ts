@@ -13,4 +13,5 @@ export const objects: Record<string, () => Promise<CommandModule>> = {
   map: () => import("./map.js"),
   obj: () => import("./obj.js"),
   prog: () => import("./prog.js"),
+  run: () => import("./run.js"),
 };
