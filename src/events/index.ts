@@ -16,4 +16,4 @@ export {
   type RunRecord,
   type RunTimings,
 } from "./run-object.js";
-export { RecordTypes, chooseRecordType, namedRecordType, preferredRecordNames, coreRootTypes, type RecordFit, type RecordTypeChoice } from "./run-records.js";
+export { RecordTypes, chooseRecordType, namedRecordType, preferredRecordNames, kernelTypeIds, type RecordFit, type RecordTypeChoice, type RecordTypeExclusions } from "./run-records.js";

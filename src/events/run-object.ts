@@ -24,7 +24,7 @@ import type { MapKind } from "../obj/index.js";
 import type { RawHandler } from "./consumer.js";
 import { PerfBuffer } from "./perf-buffer.js";
 import { RingBuffer } from "./ring-buffer.js";
-import { RecordTypes, coreRootTypes, type RecordTypeChoice, type RecordTypeExclusions } from "./run-records.js";
+import { RecordTypes, kernelTypeIds, type RecordTypeChoice, type RecordTypeExclusions } from "./run-records.js";
 
 export interface ObjectRunOptions {
   /** CO-RE target BTF file (default: the running kernel's). */
@@ -100,7 +100,12 @@ export interface RunTimings {
   readonly attached: number;
 }
 
-/** Where a section's program goes without being told, or why it does not (libbpf does not auto-attach xdp, tc or cgroup programs). */
+/**
+ * Where a section's program goes without being told, or why it does not.
+ * As libbpf, xdp, tc, cgroup and netns programs are not auto-attached: xdp/tc
+ * go to --iface and cgroup programs to --cgroup when given. perf_event
+ * programs sample cpu-clock on every CPU (libbpf leaves them to the user).
+ */
 function attachPlan(info: SectionInfo | undefined, options: ObjectRunOptions): { attach: SectionAttachOptions } | { reason: string } {
   if (info === undefined) return { reason: "section unknown to libbpf" };
   const base: SectionAttachOptions = options.pid === undefined ? {} : { pid: options.pid };
@@ -113,7 +118,7 @@ function attachPlan(info: SectionInfo | undefined, options: ObjectRunOptions): {
     case "cgroup":
       return options.cgroup === undefined ? { reason: "needs a cgroup: --cgroup PATH" } : { attach: { ...base, cgroup: options.cgroup } };
     case "netns":
-      return { attach: base };
+      return { reason: "attaches to a network namespace: sk_lookup and flow_dissector programs are not auto-attached (as libbpf)" };
     case "socket":
       return { reason: "attaches to a socket the user opens" };
     case "sockmap":
@@ -191,7 +196,7 @@ export class ObjectRun implements Disposable {
     this.programs = programs;
     this.#attachments = attachments;
     const btf = object.spec.btf;
-    const exclude: RecordTypeExclusions = { ids: coreRootTypes(object.spec.programs), kernelStruct: kernelStructCheck() };
+    const exclude: RecordTypeExclusions = { ids: btf === undefined ? new Set() : kernelTypeIds(btf, object.spec.programs), kernelStruct: kernelStructCheck() };
     const typeOf = (map: string) => options.recordTypes?.[map];
     const streams: EventStream[] = [];
     const rings: { stream: EventStream; map: BpfMap<unknown, unknown> }[] = [];

@@ -2,7 +2,7 @@
 // without being told its type: among the object's own BTF structs (and
 // typedefs of structs), those whose size fits the record length, ranked by
 // name (`<map>_event`, the map's singular, `event`, `data_t`...). Kernel types
-// are never a record's: those CO-RE relocations are rooted at, and those the
+// are never a record's: those CO-RE relocations reach, and those the
 // kernel's BTF defines with the same name and size (vmlinux.h brings many into
 // an object's BTF, while a record struct used only through a pointer from
 // bpf_ringbuf_reserve() may be absent: then hex beats a wrong guess). One
@@ -10,6 +10,7 @@
 import type { Btf } from "../btf/btf.js";
 import { BtfKind } from "../btf/kinds.js";
 import { skipModifiers } from "../btf/resolve.js";
+import { children } from "../btf/traverse.js";
 import type { ArrayType, CompositeType } from "../btf/types.js";
 import type { Decoder } from "./consumer.js";
 import { btfDecoder, findRecordType } from "./decode.js";
@@ -60,19 +61,30 @@ export function preferredRecordNames(map: string): string[] {
 function nameScore(name: string, preferred: readonly string[]): number {
   const i = preferred.indexOf(name);
   if (i >= 0) return 100 - i;
-  return /event|sample|record|data|info/i.test(name) ? 20 : 0;
+  return /event|sample|record|data/i.test(name) ? 20 : 0;
 }
 
-/** Type ids that CO-RE relocations are rooted at: kernel types, not records. */
-export function coreRootTypes(programs: readonly { readonly coreRelocations: readonly { readonly typeId: number }[] }[]): Set<number> {
-  const roots = new Set<number>();
-  for (const p of programs) for (const r of p.coreRelocations) roots.add(r.typeId);
-  return roots;
+/**
+ * Kernel types of an object: those its CO-RE relocations are rooted at and
+ * every type they reach (vmlinux.h brings in what task_struct points to). The
+ * object's own structs are reached from none of them.
+ */
+export function kernelTypeIds(btf: Btf, programs: readonly { readonly coreRelocations: readonly { readonly typeId: number }[] }[]): Set<number> {
+  const seen = new Set<number>();
+  const stack: number[] = [];
+  for (const p of programs) for (const r of p.coreRelocations) stack.push(r.typeId);
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (id === 0 || seen.has(id) || !btf.isOwn(id)) continue;
+    seen.add(id);
+    stack.push(...children(btf.type(id)));
+  }
+  return seen;
 }
 
 /** What is known not to be a record type. */
 export interface RecordTypeExclusions {
-  /** Type ids (CO-RE roots). */
+  /** Type ids (kernelTypeIds()). */
   readonly ids?: ReadonlySet<number>;
   /** Whether the kernel defines a struct of this name and size. */
   readonly kernelStruct?: (name: string, size: number) => boolean;
@@ -86,16 +98,19 @@ export function chooseRecordType(btf: Btf, map: string, length: number, fit: Rec
     const kind = btf.kind(id);
     let target = id;
     let name: string;
-    if (kind === BtfKind.STRUCT) name = btf.name(id);
+    if (kind === BtfKind.STRUCT) {
+      name = btf.name(id);
+      if (name === "") continue; // anonymous: map definitions, members; a record type has a name or a typedef
+    }
     else if (kind === BtfKind.TYPEDEF) {
       target = skipModifiers(btf, id);
       if (btf.kind(target) !== BtfKind.STRUCT || btf.name(target) !== "") continue; // named structs are candidates themselves
       name = btf.name(id);
     } else continue;
     if (exclude.ids?.has(id) || exclude.ids?.has(target) || !fits(btf, target, length, fit)) continue;
-    if (name !== "" && exclude.kernelStruct?.(name, btf.sizeOrType(target)) === true) continue;
-    const score = nameScore(name, preferred) - (name === "" ? 10 : 0);
-    const shown = kind === BtfKind.STRUCT ? (name === "" ? `struct <anon #${id}>` : `struct ${name}`) : name;
+    if (exclude.kernelStruct?.(name, btf.sizeOrType(target)) === true) continue;
+    const score = nameScore(name, preferred);
+    const shown = kind === BtfKind.STRUCT ? `struct ${name}` : name;
     if (best.length === 0 || score > best[0]!.score) best = [{ id, name: shown, score }];
     else if (score === best[0]!.score) best.push({ id, name: shown, score });
   }
