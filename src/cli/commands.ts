@@ -6,4 +6,6 @@ export interface CommandModule {
   run(args: string[], ctx: CliContext): Promise<number | void> | number | void;
 }
 
-export const objects: Record<string, () => Promise<CommandModule>> = {};
+export const objects: Record<string, () => Promise<CommandModule>> = {
+  btf: () => import("./btf.js"),
+};

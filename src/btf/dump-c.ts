@@ -1,0 +1,883 @@
+// BTF as a C header, byte for byte what bpftool 7.1 prints with
+// `btf dump file F format c` (libbpf 1.1's btf_dump). Rules, as observed:
+//
+// - Every type id is visited in order. Visiting orders the type: the named
+//   definitions it needs by value are queued first (depth first), types
+//   reached through a pointer only when they are anonymous, typedefs through a
+//   pointer only when what they name is itself "strong". The queue is then
+//   emitted; a named struct met while emitting, before its definition, gets a
+//   forward declaration `struct x;`; a typedef met while its target is being
+//   emitted is emitted early.
+// - Anonymous structs, unions and enums are written inline where used;
+//   anonymous enums nobody refers to are written at top level.
+// - Struct, union and enum tags share one namespace, typedef names and
+//   enumerators another; a repeated name gets `___N` (N = its occurrence).
+// - Layout is recreated with bitfields, `type: N;` padding fillers (`long:
+//   0;` to force alignment) and `__attribute__((packed))` when a member is
+//   off its natural alignment or the size is not a multiple of the alignment.
+//
+// The output goes to a ByteWriter in large chunks; names are copied from the
+// string bytes; no type object is materialised.
+import { BtfError } from "../errors.js";
+import type { Btf } from "./btf.js";
+import { CLayout, guessPointerSize } from "./dump-c-layout.js";
+import { NameCounter, stringIs } from "./dump-names.js";
+import { ByteWriter, collectingSink, type ChunkSink } from "./dump-out.js";
+import { REC_DATA, REC_INFO, REC_SIZE_TYPE, TypeWords } from "./dump-words.js";
+import { BtfKind as K } from "./kinds.js";
+
+export interface CDumpOptions {
+  /** bpftool's vmlinux.h wrapper: include guard and preserve_access_index pragmas (default true). */
+  header?: boolean;
+  /** Dump these types and what they depend on, instead of every type. */
+  rootIds?: readonly number[];
+  /** Output bytes gathered before each call of the sink (default 1 MiB). */
+  chunkBytes?: number;
+  /** Stop with a BtfError past this many output bytes (default 1 GiB): a guard against absurd padding. */
+  maxOutputBytes?: number;
+}
+
+const PREAMBLE =
+  "#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n" +
+  "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n" +
+  "#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n" +
+  "#endif\n\n";
+const POSTAMBLE = "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n#endif /* __VMLINUX_H__ */\n";
+
+/** Writes `btf` as C to `sink` (see ChunkSink: chunks are only valid during the call). */
+export function dumpC(btf: Btf, sink: ChunkSink, options: CDumpOptions = {}): void {
+  new CDumper(btf, sink, options).run(options.rootIds);
+}
+
+/** `btf` as C, in one string. */
+export function formatC(btf: Btf, options: CDumpOptions = {}): string {
+  const out = collectingSink();
+  dumpC(btf, out.sink, options);
+  return out.text();
+}
+
+// Ordering and emission states (libbpf's NOT_ORDERED/ORDERING/ORDERED, NOT_EMITTED/EMITTING/EMITTED).
+const NOT_DONE = 0;
+const IN_PROGRESS = 1;
+const DONE = 2;
+// Per-type flags.
+const FWD_EMITTED = 1;
+const REFERENCED = 2;
+const NAME_RESOLVED = 4;
+
+/** Longest declarator chain (pointer to pointer to ...) before calling it a loop. */
+const MAX_CHAIN = 1 << 16;
+
+/** Types GCC refers to without defining them (Arm SIMD), given a definition before first use. */
+const MISSING_BASE_TYPES: ReadonlyArray<readonly [string, string]> = [
+  ["__Poly8_t", "unsigned char"],
+  ["__Poly16_t", "unsigned short"],
+  ["__Poly64_t", "unsigned long long"],
+  ["__Poly128_t", "unsigned __int128"],
+];
+
+/** Whether a kind continues a declarator chain (the type it refers to is written around the name). */
+function chains(kind: number): boolean {
+  return kind === K.PTR || kind === K.CONST || kind === K.VOLATILE || kind === K.RESTRICT || kind === K.TYPE_TAG || kind === K.FUNC_PROTO;
+}
+
+function isModifier(kind: number): boolean {
+  return kind === K.VOLATILE || kind === K.CONST || kind === K.RESTRICT || kind === K.TYPE_TAG;
+}
+
+class CDumper {
+  private readonly t: TypeWords;
+  private readonly w: Uint32Array;
+  private readonly at: Uint32Array;
+  private readonly count: number;
+  private readonly out: ByteWriter;
+  private readonly layout: CLayout;
+  private readonly header: boolean;
+  private readonly order: Uint8Array;
+  private readonly emit: Uint8Array;
+  private readonly flags: Uint8Array;
+  /** Names given a ___N suffix: where they were stashed in the writer's workspace, by id (end 0: none). */
+  private readonly renamedStart: Int32Array;
+  private readonly renamedEnd: Int32Array;
+  /** Struct/union/enum tags seen (and INT names, as libbpf counts them), with their count. */
+  private readonly typeNames: NameCounter;
+  /** Typedef names and enumerators seen, with their count. */
+  private readonly identNames: NameCounter;
+  private queue = new Uint32Array(64);
+  private queueLen = 0;
+  private stack = new Uint32Array(256);
+  private sp = 0;
+  /** Nesting of declarations being rendered (the parameters of a function pointer are nested). */
+  private depth = 0;
+  // Declarator templates by type id: the text before the name at ws[tplStart-1, tplSplit),
+  // after it at [tplSplit, tplEnd); tplStart 0 = not rendered yet, -1 = not reusable.
+  private readonly tplStart: Int32Array;
+  private readonly tplSplit: Int32Array;
+  private readonly tplEnd: Int32Array;
+  private recording = false;
+  private inlineDefinition = false;
+  private namePos = -1;
+  private nameEnd = -1;
+
+  constructor(btf: Btf, sink: ChunkSink, options: CDumpOptions) {
+    const t = new TypeWords(btf);
+    const count = t.count;
+    this.t = t;
+    this.w = t.words;
+    this.at = t.at;
+    this.count = count;
+    const writerOptions = { source: t.str, ...(options.chunkBytes === undefined ? {} : { chunkBytes: options.chunkBytes }) };
+    this.out = new ByteWriter(sink, options.maxOutputBytes === undefined ? writerOptions : { ...writerOptions, maxBytes: options.maxOutputBytes });
+    this.layout = new CLayout(t, guessPointerSize(t));
+    this.header = options.header ?? true;
+    this.order = new Uint8Array(count);
+    this.emit = new Uint8Array(count);
+    this.flags = new Uint8Array(count);
+    this.renamedStart = new Int32Array(count);
+    this.renamedEnd = new Int32Array(count);
+    this.tplStart = new Int32Array(count);
+    this.tplSplit = new Int32Array(count);
+    this.tplEnd = new Int32Array(count);
+    this.typeNames = new NameCounter(t.str, 1 << 14);
+    this.identNames = new NameCounter(t.str, 1 << 16);
+    this.order[0] = DONE; // void needs no definition
+    this.emit[0] = DONE;
+  }
+
+  run(rootIds: readonly number[] | undefined): void {
+    const out = this.out;
+    try {
+      if (this.header) out.ascii(PREAMBLE);
+      this.markReferenced();
+      if (rootIds === undefined) this.dumpAll();
+      else for (const id of rootIds) this.dumpType(id);
+      if (this.header) out.ascii(POSTAMBLE);
+    } catch (err) {
+      // What was produced stays produced (bpftool's buffered output is flushed at exit too).
+      out.flush();
+      if (err instanceof RangeError) {
+        throw new BtfError("BTF_TOO_DEEP", "types nest or refer to each other too deeply to dump", {
+          hint: "the BTF has a reference loop or an absurd nesting depth",
+          cause: err,
+        });
+      }
+      throw err;
+    }
+    out.flush();
+  }
+
+  /** dumpType for every id; kinds that order to nothing are settled inline (half the kernel's types are FUNCs). */
+  private dumpAll(): void {
+    const w = this.w;
+    const at = this.at;
+    const order = this.order;
+    for (let id = 1; id < this.count; id++) {
+      if (order[id] === DONE) continue;
+      const kind = (w[at[id]! + REC_INFO]! >>> 24) & 0x7f;
+      if (kind === K.FUNC || kind === K.VAR || kind === K.DATASEC || kind === K.DECL_TAG || kind === K.INT || kind === K.FLOAT) {
+        order[id] = DONE;
+        continue;
+      }
+      this.queueLen = 0;
+      this.orderType(id, false);
+      for (let i = 0; i < this.queueLen; i++) this.emitType(this.queue[i]!, 0);
+      this.out.maybeFlush();
+    }
+  }
+
+  private dumpType(id: number): void {
+    if (!(id >= 1 && id < this.count)) {
+      throw new BtfError("BTF_NO_TYPE", `no type with id ${id} to dump (valid ids are 1..${this.count - 1})`, { typeId: id });
+    }
+    this.queueLen = 0;
+    this.orderType(id, false);
+    for (let i = 0; i < this.queueLen; i++) this.emitType(this.queue[i]!, 0);
+    this.out.maybeFlush();
+  }
+
+  // Record access.
+
+  private kind(id: number): number {
+    return (this.w[this.at[id]! + REC_INFO]! >>> 24) & 0x7f;
+  }
+
+  private vlen(id: number): number {
+    return this.w[this.at[id]! + REC_INFO]! & 0xffffff;
+  }
+
+  private nameOff(id: number): number {
+    return this.w[this.at[id]!]!;
+  }
+
+  private st(id: number): number {
+    return this.w[this.at[id]! + REC_SIZE_TYPE]!;
+  }
+
+  /**
+   * One pass over every reference: marks referenced types (an anonymous enum
+   * nobody refers to is dumped at top level) and rejects references to
+   * missing types and names outside the strings, which the walks below trust.
+   */
+  private markReferenced(): void {
+    const w = this.w;
+    const count = this.count;
+    const strLen = this.t.str.length;
+    const flags = this.flags;
+    for (let id = 1; id < count; id++) {
+      const at = this.at[id]!;
+      const info = w[at + REC_INFO]!;
+      const vlen = info & 0xffffff;
+      const data = at + REC_DATA;
+      let bad = -1;
+      let badName = -1;
+      switch ((info >>> 24) & 0x7f) {
+        case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.PTR: case K.TYPEDEF:
+        case K.FUNC: case K.VAR: case K.DECL_TAG: case K.TYPE_TAG: {
+          const target = w[at + REC_SIZE_TYPE]!;
+          if (target < count) flags[target]! |= REFERENCED;
+          else bad = target;
+          break;
+        }
+        case K.ARRAY:
+          for (let i = 0; i < 2; i++) {
+            const target = w[data + 1 - i]!;
+            if (target < count) flags[target]! |= REFERENCED;
+            else bad = target;
+          }
+          break;
+        case K.STRUCT: case K.UNION: case K.ENUM64: case K.DATASEC: case K.ENUM: case K.FUNC_PROTO: {
+          // Element i's name at [i*stride + nameAt], its type at [i*stride + typeAt] (-1: none).
+          const kind = (info >>> 24) & 0x7f;
+          const stride = kind === K.ENUM || kind === K.FUNC_PROTO ? 2 : 3;
+          const nameAt = kind === K.DATASEC ? -1 : 0;
+          const typeAt = kind === K.ENUM || kind === K.ENUM64 ? -1 : kind === K.DATASEC ? 0 : 1;
+          if (kind === K.FUNC_PROTO) {
+            const ret = w[at + REC_SIZE_TYPE]!;
+            if (ret < count) flags[ret]! |= REFERENCED;
+            else bad = ret;
+          }
+          for (let i = 0, e = data; i < vlen; i++, e += stride) {
+            if (nameAt >= 0 && w[e]! >= strLen) badName = w[e]!;
+            if (typeAt < 0) continue;
+            const target = w[e + typeAt]!;
+            if (target < count) flags[target]! |= REFERENCED;
+            else bad = target;
+          }
+          break;
+        }
+        default:
+          break;
+      }
+      if (bad >= 0) throw new BtfError("BTF_BAD_REFERENCE", `type [${id}] refers to type ${bad}, which does not exist`, { typeId: id });
+      if (badName >= 0) {
+        throw new BtfError("BTF_BAD_STRING_OFFSET", `type [${id}]: name offset ${badName} is outside the strings`, { typeId: id });
+      }
+    }
+  }
+
+  private enqueue(id: number): void {
+    if (this.queueLen === this.queue.length) {
+      const next = new Uint32Array(this.queue.length * 2);
+      next.set(this.queue);
+      this.queue = next;
+    }
+    this.queue[this.queueLen++] = id;
+  }
+
+  /**
+   * Queues the named definitions `id` needs (dependencies first). Returns 1
+   * when `id` is "strong" (its definition is, or is about to be, complete), 0
+   * when a forward declaration does.
+   */
+  private orderType(id: number, throughPtr: boolean): number {
+    const state = this.order[id]!;
+    if (state === DONE) return 1;
+    const w = this.w;
+    const at = this.at[id]!;
+    const info = w[at + REC_INFO]!;
+    const kind = (info >>> 24) & 0x7f;
+    if (state === IN_PROGRESS) {
+      if ((kind === K.STRUCT || kind === K.UNION) && throughPtr && w[at]! !== 0) return 0;
+      throw new BtfError("BTF_TYPE_CYCLE", `unsatisfiable type cycle, id:[${id}]`, {
+        typeId: id,
+        hint: "a type contains itself by value, which C cannot express",
+      });
+    }
+    switch (kind) {
+      case K.INT:
+      case K.FLOAT:
+        this.order[id] = DONE;
+        return 0;
+      case K.PTR: {
+        const strong = this.orderType(w[at + REC_SIZE_TYPE]!, true);
+        this.order[id] = DONE;
+        return strong;
+      }
+      case K.ARRAY:
+        return this.orderType(w[at + REC_DATA]!, false);
+      case K.STRUCT:
+      case K.UNION: {
+        // Part of the definition only when embedded, or anonymous (so defined inline).
+        const named = w[at]! !== 0;
+        if (throughPtr && named) return 0;
+        this.order[id] = IN_PROGRESS;
+        const vlen = info & 0xffffff;
+        for (let i = 0, m = at + REC_DATA + 1; i < vlen; i++, m += 3) this.orderType(w[m]!, false);
+        if (named) this.enqueue(id);
+        this.order[id] = DONE;
+        return 1;
+      }
+      case K.ENUM:
+      case K.ENUM64:
+      case K.FWD:
+        if (w[at]! !== 0 || (this.flags[id]! & REFERENCED) === 0) this.enqueue(id);
+        this.order[id] = DONE;
+        return 1;
+      case K.TYPEDEF: {
+        const strong = this.orderType(w[at + REC_SIZE_TYPE]!, throughPtr);
+        if (throughPtr && strong === 0) return 0;
+        this.enqueue(id);
+        this.order[id] = DONE;
+        return 1;
+      }
+      case K.VOLATILE:
+      case K.CONST:
+      case K.RESTRICT:
+      case K.TYPE_TAG:
+        return this.orderType(w[at + REC_SIZE_TYPE]!, throughPtr);
+      case K.FUNC_PROTO: {
+        let strong = this.orderType(w[at + REC_SIZE_TYPE]!, throughPtr);
+        const vlen = info & 0xffffff;
+        for (let i = 0, p = at + REC_DATA + 1; i < vlen; i++, p += 2) if (this.orderType(w[p]!, throughPtr) > 0) strong = 1;
+        return strong;
+      }
+      default:
+        // FUNC, VAR, DATASEC, DECL_TAG: nothing of C's to declare.
+        this.order[id] = DONE;
+        return 0;
+    }
+  }
+
+  /** Emits `id` (and what it needs); `contId` is the struct being defined around it, 0 at top level. */
+  private emitType(id: number, contId: number): void {
+    const state = this.emit[id]!;
+    if (state === DONE) return;
+    const w = this.w;
+    const at = this.at[id]!;
+    const kind = (w[at + REC_INFO]! >>> 24) & 0x7f;
+    const out = this.out;
+    if (state === IN_PROGRESS) {
+      // Met again while being emitted: declare it ahead where C allows.
+      if ((this.flags[id]! & FWD_EMITTED) !== 0) return;
+      if (kind === K.STRUCT || kind === K.UNION) {
+        if (id === contId || w[at]! === 0) return; // a self-reference needs nothing; anonymous loops cannot be declared
+        this.emitStructFwd(id);
+        out.ascii(";\n\n");
+        this.flags[id]! |= FWD_EMITTED;
+      } else if (kind === K.TYPEDEF) {
+        if (!this.isBuiltinVaList(id)) {
+          this.emitTypedefDef(id, 0);
+          out.ascii(";\n\n");
+        }
+        this.flags[id]! |= FWD_EMITTED;
+      }
+      return;
+    }
+    switch (kind) {
+      case K.INT:
+        this.emitMissingAlias(id);
+        this.emit[id] = DONE;
+        break;
+      case K.ENUM:
+      case K.ENUM64:
+        if (contId === 0) {
+          this.emitEnumDef(id, 0);
+          out.ascii(";\n\n");
+        }
+        this.emit[id] = DONE;
+        break;
+      case K.PTR:
+      case K.VOLATILE:
+      case K.CONST:
+      case K.RESTRICT:
+      case K.TYPE_TAG:
+        this.emitType(w[at + REC_SIZE_TYPE]!, contId);
+        break;
+      case K.ARRAY:
+        this.emitType(w[at + REC_DATA]!, contId);
+        break;
+      case K.FWD:
+        this.emitFwdDef(id);
+        out.ascii(";\n\n");
+        this.emit[id] = DONE;
+        break;
+      case K.TYPEDEF:
+        this.emit[id] = IN_PROGRESS;
+        this.emitType(w[at + REC_SIZE_TYPE]!, id);
+        // Someone may have needed the typedef as a forward declaration meanwhile.
+        if ((this.flags[id]! & FWD_EMITTED) === 0 && !this.isBuiltinVaList(id)) {
+          this.emitTypedefDef(id, 0);
+          out.ascii(";\n\n");
+        }
+        this.emit[id] = DONE;
+        break;
+      case K.STRUCT:
+      case K.UNION: {
+        this.emit[id] = IN_PROGRESS;
+        const named = w[at]! !== 0;
+        if (contId === 0 || !named) {
+          // Members are written out: their types need declaring first.
+          const inner = named ? id : contId;
+          const vlen = w[at + REC_INFO]! & 0xffffff;
+          for (let i = 0, m = at + REC_DATA + 1; i < vlen; i++, m += 3) this.emitType(w[m]!, inner);
+        } else if ((this.flags[id]! & FWD_EMITTED) === 0 && id !== contId) {
+          this.emitStructFwd(id);
+          out.ascii(";\n\n");
+          this.flags[id]! |= FWD_EMITTED;
+        }
+        if (contId === 0) {
+          this.emitStructDef(id, 0);
+          out.ascii(";\n\n");
+          this.emit[id] = DONE;
+        } else {
+          this.emit[id] = NOT_DONE;
+        }
+        break;
+      }
+      case K.FUNC_PROTO: {
+        this.emitType(w[at + REC_SIZE_TYPE]!, contId);
+        const vlen = w[at + REC_INFO]! & 0xffffff;
+        for (let i = 0, p = at + REC_DATA + 1; i < vlen; i++, p += 2) this.emitType(w[p]!, contId);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private isBuiltinVaList(id: number): boolean {
+    const off = this.nameOff(id);
+    return off !== 0 && stringIs(this.t.str, off, "__builtin_va_list");
+  }
+
+  // Names.
+
+  /** Resolves the name of `id` in `names` (once per type): its ___N suffix if it repeats one. */
+  private resolveName(id: number, names: NameCounter): void {
+    const flags = this.flags;
+    if ((flags[id]! & NAME_RESOLVED) !== 0) return;
+    flags[id]! |= NAME_RESOLVED;
+    const off = this.nameOff(id);
+    if (off === 0) return;
+    const kind = this.kind(id);
+    if (kind === K.FWD || (kind === K.ENUM && this.vlen(id) === 0)) return; // declarations never clash
+    const dup = names.add(off);
+    if (dup > 1) {
+      const start = this.out.stashBytes(suffixed(this.t.str, off, dup));
+      this.renamedStart[id] = start;
+      this.renamedEnd[id] = this.out.stashEnd;
+    }
+  }
+
+  /** Writes the (resolved) name of `id`. */
+  private writeName(id: number): void {
+    const end = this.renamedEnd[id]!;
+    if (end !== 0) this.out.copy(this.renamedStart[id]!, end);
+    else this.out.cstr(this.nameOff(id));
+  }
+
+  private writeTypeName(id: number): void {
+    this.resolveName(id, this.typeNames);
+    this.writeName(id);
+  }
+
+  private emitMissingAlias(id: number): void {
+    this.resolveName(id, this.typeNames);
+    const off = this.nameOff(id);
+    if (off === 0 || this.renamedEnd[id] !== 0) return;
+    for (const [name, alias] of MISSING_BASE_TYPES) {
+      if (stringIs(this.t.str, off, name)) {
+        this.out.ascii(`typedef ${alias} ${name};\n\n`);
+        return;
+      }
+    }
+  }
+
+  // Definitions and forward declarations.
+
+  private emitStructFwd(id: number): void {
+    this.out.ascii(this.kind(id) === K.STRUCT ? "struct" : "union");
+    if (this.nameOff(id) !== 0) {
+      this.out.byte(0x20);
+      this.writeTypeName(id);
+    }
+  }
+
+  private emitFwdDef(id: number): void {
+    this.out.ascii(this.w[this.at[id]! + REC_INFO]! >>> 31 === 1 ? "union " : "struct ");
+    this.writeTypeName(id);
+  }
+
+  private emitTypedefDef(id: number, lvl: number): void {
+    this.resolveName(id, this.identNames);
+    const target = this.st(id);
+    const renamedEnd = this.renamedEnd[id]!;
+    if (target === 0 && renamedEnd === 0 && stringIs(this.t.str, this.nameOff(id), "__gnuc_va_list")) {
+      // Old GCCs describe __gnuc_va_list as a typedef of void.
+      this.out.ascii("typedef __builtin_va_list __gnuc_va_list");
+      return;
+    }
+    this.out.ascii("typedef ");
+    if (renamedEnd !== 0) this.emitTypeDecl(target, this.renamedStart[id]!, renamedEnd, lvl);
+    else this.emitTypeDecl(target, this.nameOff(id), this.nameEndOf(this.nameOff(id)), lvl);
+  }
+
+  /** Where the source string at `off` ends. */
+  private nameEndOf(off: number): number {
+    const str = this.t.str;
+    if (off >= str.length) return off;
+    const end = str.indexOf(0, off);
+    return end < 0 ? str.length : end;
+  }
+
+  private emitEnumDef(id: number, lvl: number): void {
+    const out = this.out;
+    const w = this.w;
+    const at = this.at[id]!;
+    const info = w[at + REC_INFO]!;
+    out.ascii("enum");
+    if (w[at]! !== 0) {
+      out.byte(0x20);
+      this.writeTypeName(id);
+    }
+    const vlen = info & 0xffffff;
+    if (vlen === 0) return;
+    out.byte2(0x20, 0x7b);
+    const is64 = ((info >>> 24) & 0x7f) === K.ENUM64;
+    const signed = info >>> 31 === 1;
+    const stride = is64 ? 3 : 2;
+    for (let i = 0, e = at + REC_DATA; i < vlen; i++, e += stride) {
+      const nameOff = w[e]!;
+      const dup = this.identNames.add(nameOff);
+      out.newline(lvl + 1);
+      out.cstr(nameOff);
+      if (dup > 1) {
+        out.ascii("___");
+        out.uint(dup);
+      }
+      out.ascii(" = ");
+      if (is64) {
+        out.u64(w[e + 2]!, w[e + 1]!, signed);
+        out.ascii(signed ? "LL," : "ULL,");
+      } else {
+        const v = w[e + 1]!;
+        if (signed) out.int(v | 0);
+        else out.uint(v);
+        out.byte(0x2c);
+      }
+    }
+    out.newline(lvl);
+    out.byte(0x7d);
+  }
+
+  private emitStructDef(id: number, lvl: number): void {
+    const out = this.out;
+    const layout = this.layout;
+    const w = this.w;
+    const at = this.at[id]!;
+    const info = w[at + REC_INFO]!;
+    const isStruct = ((info >>> 24) & 0x7f) === K.STRUCT;
+    const size = w[at + REC_SIZE_TYPE]!;
+    const kflag = info >>> 31 === 1;
+    const vlen = info & 0xffffff;
+    const align = layout.alignOf(id);
+    const packed = isStruct && layout.isPacked(id);
+    out.ascii(isStruct ? "struct" : "union");
+    if (w[at]! !== 0) {
+      out.byte(0x20);
+      this.writeTypeName(id);
+    }
+    out.byte2(0x20, 0x7b);
+    const str = this.t.str;
+    const tplStart = this.tplStart;
+    const tplSplit = this.tplSplit;
+    const tplEnd = this.tplEnd;
+    let off = 0;
+    let prevBitfield = false;
+    for (let i = 0, m = at + REC_DATA; i < vlen; i++, m += 3) {
+      const nameOff = w[m]!;
+      const type = w[m + 1]!;
+      const raw = w[m + 2]!;
+      const bits = kflag ? raw >>> 24 : 0;
+      const memberOff = kflag ? raw & 0xffffff : raw | 0;
+      if (off < memberOff) layout.emitPadding(out, off, memberOff, packed ? 1 : layout.alignOf(type), prevBitfield && bits !== 0, lvl + 1);
+      out.newline(lvl + 1);
+      let end = str.indexOf(0, nameOff);
+      if (end < 0) end = str.length;
+      const tpl = tplStart[type]!;
+      if (tpl > 0 && end !== nameOff) out.copy3(tpl - 1, tplSplit[type]!, nameOff, end, tplSplit[type]!, tplEnd[type]!);
+      else this.emitTypeDecl(type, nameOff, end, lvl + 1);
+      if (bits !== 0) {
+        out.byte2(0x3a, 0x20);
+        out.uint(bits);
+        off = (memberOff + bits) | 0;
+        prevBitfield = true;
+      } else {
+        const bytes = layout.resolveSize(type);
+        off = (memberOff + Math.imul(bytes < 0 ? 0 : bytes | 0, 8)) | 0;
+        prevBitfield = false;
+      }
+      out.byte(0x3b);
+    }
+    if (isStruct) layout.emitPadding(out, off, Math.imul(size, 8), align, false, lvl + 1);
+    if (vlen !== 0 || size !== 0) out.newline(lvl);
+    out.byte(0x7d);
+    if (packed) out.ascii(" __attribute__((packed))");
+    out.maybeFlush();
+  }
+
+  // Declarators: a type seen from its name outwards (`int (*name[4])(void)`).
+
+  /**
+   * Writes a declaration of the name at ws[nameStart, nameEnd) with type `id`.
+   * A type's declarator is the same text around any non-empty name (`struct x *`
+   * NAME, `char ` NAME `[16]`, `int (*` NAME `)(void)`) unless it defines an
+   * anonymous type inline, so it is rendered once and then copied.
+   */
+  private emitTypeDecl(id: number, nameStart: number, nameEnd: number, lvl: number): void {
+    const tpl = this.tplStart[id]!;
+    if (tpl > 0 && nameStart !== nameEnd) {
+      const split = this.tplSplit[id]!;
+      this.out.copy3(tpl - 1, split, nameStart, nameEnd, split, this.tplEnd[id]!);
+      return;
+    }
+    if (tpl < 0 || nameStart === nameEnd || this.recording) return this.renderTypeDecl(id, nameStart, nameEnd, lvl);
+    this.recordTemplate(id, nameStart, nameEnd, lvl);
+  }
+
+  /** Renders a declaration and keeps its text around the name as the type's template when it can. */
+  private recordTemplate(id: number, nameStart: number, nameEnd: number, lvl: number): void {
+    const out = this.out;
+    const start = out.pos;
+    const flushes = out.flushes;
+    this.recording = true;
+    this.inlineDefinition = false;
+    this.namePos = -1;
+    this.renderTypeDecl(id, nameStart, nameEnd, lvl);
+    this.recording = false;
+    // Reusable unless it defined a type inline or the output moved under us (flushed).
+    if (this.inlineDefinition || this.namePos < 0 || out.flushes !== flushes) {
+      this.tplStart[id] = -1;
+      return;
+    }
+    const kept = out.stash(start, this.namePos, this.nameEnd, out.pos);
+    if (kept < 0) {
+      this.tplStart[id] = -1;
+      return;
+    }
+    this.tplStart[id] = kept + 1;
+    this.tplSplit[id] = kept + this.namePos - start;
+    this.tplEnd[id] = kept + this.namePos - start + out.pos - this.nameEnd;
+  }
+
+  private renderTypeDecl(id: number, nameStart: number, nameEnd: number, lvl: number): void {
+    const start = this.sp;
+    const w = this.w;
+    for (;;) {
+      if (this.sp === this.stack.length) this.growStack(id);
+      this.stack[this.sp++] = id;
+      if (id === 0) break;
+      const at = this.at[id]!;
+      const kind = (w[at + REC_INFO]! >>> 24) & 0x7f;
+      if (chains(kind)) id = w[at + REC_SIZE_TYPE]!;
+      else if (kind === K.ARRAY) id = w[at + REC_DATA]!;
+      else break; // a named or defining type ends the chain
+    }
+    this.depth++;
+    this.emitTypeChain(start, this.sp - start, nameStart, nameEnd, lvl);
+    this.depth--;
+    this.sp = start;
+  }
+
+  private growStack(id: number): void {
+    if (this.stack.length >= MAX_CHAIN) {
+      throw new BtfError("BTF_REF_LOOP", `type [${id}]: declarator chain longer than ${MAX_CHAIN} types`, {
+        typeId: id,
+        hint: "the BTF has a pointer or modifier loop",
+      });
+    }
+    const next = new Uint32Array(this.stack.length * 2);
+    next.set(this.stack);
+    this.stack = next;
+  }
+
+  /** Writes const/volatile/restrict prefixes on top of the chain; returns the new chain length. */
+  private emitMods(base: number, cnt: number): number {
+    const out = this.out;
+    while (cnt > 0) {
+      const kind = this.kind(this.stack[base + cnt - 1]!);
+      if (kind === K.VOLATILE) out.ascii("volatile ");
+      else if (kind === K.CONST) out.ascii("const ");
+      else if (kind === K.RESTRICT) out.ascii("restrict ");
+      else break;
+      cnt--;
+    }
+    return cnt;
+  }
+
+  /** Drops modifiers and type tags on top of the chain (meaningless on arrays and functions). */
+  private dropMods(base: number, cnt: number): number {
+    while (cnt > 0 && isModifier(this.kind(this.stack[base + cnt - 1]!))) cnt--;
+    return cnt;
+  }
+
+  private emitName(nameStart: number, nameEnd: number, lastWasPtr: boolean): void {
+    const out = this.out;
+    if (nameStart !== nameEnd && !lastWasPtr) out.byte(0x20);
+    if (this.recording && this.depth === 1) this.namePos = out.pos;
+    out.copy(nameStart, nameEnd);
+    if (this.recording && this.depth === 1) this.nameEnd = out.pos;
+  }
+
+  /** The chain stack[base .. base+cnt) from its innermost type (the top) out to the name. */
+  private emitTypeChain(base: number, cnt: number, nameStart: number, nameEnd: number, lvl: number): void {
+    const out = this.out;
+    let lastWasPtr = true; // a lone pointer (`(*name)`) needs no space before `*`
+    while (cnt > 0) {
+      const id = this.stack[base + --cnt]!;
+      if (id === 0) {
+        cnt = this.emitMods(base, cnt);
+        out.ascii("void");
+        lastWasPtr = false;
+        continue;
+      }
+      const kind = this.kind(id);
+      switch (kind) {
+        case K.INT:
+        case K.FLOAT:
+          cnt = this.emitMods(base, cnt);
+          out.cstr(this.nameOff(id));
+          break;
+        case K.STRUCT:
+        case K.UNION:
+          cnt = this.emitMods(base, cnt);
+          if (this.nameOff(id) === 0) {
+            this.inlineDefinition = true;
+            this.emitStructDef(id, lvl);
+          } else {
+            this.emitStructFwd(id);
+          }
+          break;
+        case K.ENUM:
+        case K.ENUM64:
+          cnt = this.emitMods(base, cnt);
+          if (this.nameOff(id) === 0) {
+            this.inlineDefinition = true;
+            this.emitEnumDef(id, lvl);
+          } else {
+            out.ascii("enum ");
+            this.writeTypeName(id);
+          }
+          break;
+        case K.FWD:
+          cnt = this.emitMods(base, cnt);
+          this.emitFwdDef(id);
+          break;
+        case K.TYPEDEF:
+          cnt = this.emitMods(base, cnt);
+          this.resolveName(id, this.identNames);
+          this.writeName(id);
+          break;
+        case K.PTR:
+          if (lastWasPtr) out.byte(0x2a);
+          else out.byte2(0x20, 0x2a);
+          break;
+        case K.VOLATILE:
+          out.ascii(" volatile");
+          break;
+        case K.CONST:
+          out.ascii(" const");
+          break;
+        case K.RESTRICT:
+          out.ascii(" restrict");
+          break;
+        case K.TYPE_TAG:
+          cnt = this.emitMods(base, cnt);
+          out.ascii(' __attribute__((btf_type_tag("');
+          out.cstr(this.nameOff(id));
+          out.ascii('")))');
+          break;
+        case K.ARRAY: {
+          // Qualifiers of an array (GCC repeats the element's) are dropped.
+          cnt = this.dropMods(base, cnt);
+          const nelems = this.w[this.at[id]! + REC_DATA + 2]!;
+          if (cnt === 0) {
+            this.emitName(nameStart, nameEnd, lastWasPtr);
+          } else {
+            const multidim = this.kind(this.stack[base + cnt - 1]!) === K.ARRAY;
+            if (nameStart !== nameEnd && !lastWasPtr) out.byte(0x20);
+            if (!multidim) out.byte(0x28);
+            this.emitTypeChain(base, cnt, nameStart, nameEnd, lvl);
+            if (!multidim) out.byte(0x29);
+          }
+          out.byte(0x5b);
+          out.uint(nelems);
+          out.byte(0x5d);
+          return;
+        }
+        case K.FUNC_PROTO: {
+          // Qualifiers on a function (GCC's noreturn volatile) are dropped.
+          cnt = this.dropMods(base, cnt);
+          if (cnt > 0) {
+            out.byte2(0x20, 0x28);
+            this.emitTypeChain(base, cnt, nameStart, nameEnd, lvl);
+            out.byte(0x29);
+          } else {
+            this.emitName(nameStart, nameEnd, lastWasPtr);
+          }
+          out.byte(0x28);
+          this.emitParams(id, lvl);
+          return;
+        }
+        default:
+          return; // not a type C declares (FUNC, VAR, ...): nothing more is written, as by libbpf
+      }
+      lastWasPtr = kind === K.PTR;
+    }
+    this.emitName(nameStart, nameEnd, lastWasPtr);
+  }
+
+  private emitParams(id: number, lvl: number): void {
+    const out = this.out;
+    const w = this.w;
+    const at = this.at[id]!;
+    const vlen = w[at + REC_INFO]! & 0xffffff;
+    if (vlen === 0 || (vlen === 1 && w[at + REC_DATA + 1] === 0)) {
+      out.ascii("void)");
+      return;
+    }
+    for (let i = 0, p = at + REC_DATA; i < vlen; i++, p += 2) {
+      if (i > 0) out.byte2(0x2c, 0x20);
+      const type = w[p + 1]!;
+      if (i === vlen - 1 && type === 0) {
+        out.ascii("...");
+        break;
+      }
+      const nameOff = w[p]!;
+      this.emitTypeDecl(type, nameOff, this.nameEndOf(nameOff), lvl);
+    }
+    out.byte(0x29);
+  }
+}
+
+/** `name___N` as bytes, cut at 255 bytes like libbpf's 256-byte buffer. */
+function suffixed(str: Uint8Array, off: number, dup: number): Uint8Array {
+  let end = str.indexOf(0, off);
+  if (end < 0) end = str.length;
+  const suffix = `___${dup}`;
+  const out = new Uint8Array(Math.min(255, end - off + suffix.length));
+  const nameLen = Math.min(out.length, end - off);
+  out.set(str.subarray(off, off + nameLen));
+  for (let i = nameLen; i < out.length; i++) out[i] = suffix.charCodeAt(i - nameLen);
+  return out;
+}
