@@ -251,11 +251,8 @@ class CDumper {
           const stride = kind === K.ENUM || kind === K.FUNC_PROTO ? 2 : 3;
           const nameAt = kind === K.DATASEC ? -1 : 0;
           const typeAt = kind === K.ENUM || kind === K.ENUM64 ? -1 : kind === K.DATASEC ? 0 : 1;
-          if (kind === K.FUNC_PROTO) {
-            const ret = w[at + REC_SIZE_TYPE]!;
-            if (ret < count) flags[ret]! |= REFERENCED;
-            else bad = ret;
-          }
+          // A prototype's return type does not count as referenced (libbpf marks parameters only).
+          if (kind === K.FUNC_PROTO && w[at + REC_SIZE_TYPE]! >= count) bad = w[at + REC_SIZE_TYPE]!;
           for (let i = 0, e = data; i < vlen; i++, e += stride) {
             if (nameAt >= 0 && w[e]! >= strLen) badName = w[e]!;
             if (typeAt < 0) continue;

@@ -17,7 +17,7 @@ export const DEFAULT_CHUNK_BYTES = 1 << 20;
 /** Output past which a dump stops (absurd sizes in corrupt BTF ask for gigabytes of padding). */
 export const DEFAULT_MAX_OUTPUT_BYTES = 1 << 30;
 
-const TABS = 12; // libbpf indents at most 12 levels
+const TABS = 13; // libbpf indents at most 13 levels
 
 export interface ByteWriterOptions {
   /** Bytes (a string section) that `cstr` and `copy` address by index; copied into the workspace. */
@@ -193,7 +193,7 @@ export class ByteWriter {
     this.pos += n;
   }
 
-  /** A newline then `lvl` tabs (at most 12, libbpf's indentation cap). */
+  /** A newline then `lvl` tabs (at most 13, libbpf's indentation cap). */
   newline(lvl: number): void {
     const n = lvl > TABS ? TABS : lvl;
     if (this.pos + n + 1 > this.ws.length) this.#grow(n + 1);

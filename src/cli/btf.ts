@@ -122,7 +122,7 @@ async function parseFile(path: string, base: Btf | undefined, what: string): Pro
       return Btf.parse(bytes, base === undefined ? {} : { base });
     }
     const { decodeBtfInput } = await import("../kernel/btf-files.js");
-    return await decodeBtfInput(bytes, base === undefined ? { file: path } : { base, file: path });
+    return await decodeBtfInput(bytes, base === undefined ? {} : { base });
   } catch (err) {
     if (!(err instanceof CoreBpfError) || err.where.file !== undefined) throw err;
     const Class = err.constructor as new (code: string, message: string, options: object) => CoreBpfError;
