@@ -29,15 +29,15 @@ export class CLayout {
   readonly #at: Uint32Array;
   /** Alignment + 1 by id (0: not computed yet, -1: being computed). */
   readonly #align: Int32Array;
-  /** resolveSize + 2 by id (0: not computed yet). */
-  readonly #size: Float64Array;
+  /** resolveSize + 2 by id (0: not computed yet); read directly on hot paths. */
+  readonly sizes: Float64Array;
 
   constructor(t: TypeWords, ptrSize: number) {
     this.ptrSize = ptrSize;
     this.#w = t.words;
     this.#at = t.at;
     this.#align = new Int32Array(t.count);
-    this.#size = new Float64Array(t.count);
+    this.sizes = new Float64Array(t.count);
   }
 
   alignOf(id: number): number {
@@ -110,10 +110,10 @@ export class CLayout {
 
   /** Bytes of a type, -1 when it has none (btf__resolve_size). */
   resolveSize(id: number): number {
-    const cached = this.#size[id]!;
+    const cached = this.sizes[id]!;
     if (cached !== 0) return cached - 2;
     const size = this.#computeSize(id);
-    this.#size[id] = size + 2;
+    this.sizes[id] = size + 2;
     return size;
   }
 

@@ -62,7 +62,6 @@ const IN_PROGRESS = 1;
 const DONE = 2;
 // Per-type flags.
 const FWD_EMITTED = 1;
-const REFERENCED = 2;
 const NAME_RESOLVED = 4;
 
 /** Longest declarator chain (pointer to pointer to ...) before calling it a loop. */
@@ -75,6 +74,30 @@ const MISSING_BASE_TYPES: ReadonlyArray<readonly [string, string]> = [
   ["__Poly64_t", "unsigned long long"],
   ["__Poly128_t", "unsigned __int128"],
 ];
+
+// Where a record's type references are, by kind (for markReferenced): the first
+// at word REF_FIRST of the record, every REF_STRIDE words, REF_FIXED of them plus
+// REF_PER_ELEMENT per vlen element; DECLARES is 1 for kinds that order to a C
+// declaration (INT, FLOAT, FUNC, VAR, DATASEC and DECL_TAG never do).
+const REF_FIRST = new Uint8Array(32);
+const REF_STRIDE = new Uint8Array(32).fill(1);
+const REF_FIXED = new Uint8Array(32);
+const REF_PER_ELEMENT = new Uint8Array(32);
+const DECLARES = new Uint8Array(32);
+for (const k of [K.PTR, K.TYPEDEF, K.VOLATILE, K.CONST, K.RESTRICT, K.FUNC, K.VAR, K.DECL_TAG, K.TYPE_TAG]) {
+  REF_FIRST[k] = REC_SIZE_TYPE;
+  REF_FIXED[k] = 1;
+}
+REF_FIRST[K.ARRAY] = REC_DATA;
+REF_FIXED[K.ARRAY] = 2; // element and index types
+for (const [k, first, stride] of [[K.STRUCT, REC_DATA + 1, 3], [K.UNION, REC_DATA + 1, 3], [K.FUNC_PROTO, REC_DATA + 1, 2], [K.DATASEC, REC_DATA, 3]] as const) {
+  REF_FIRST[k] = first;
+  REF_STRIDE[k] = stride;
+  REF_PER_ELEMENT[k] = 1;
+}
+for (const k of [K.PTR, K.ARRAY, K.STRUCT, K.UNION, K.ENUM, K.FWD, K.TYPEDEF, K.VOLATILE, K.CONST, K.RESTRICT, K.FUNC_PROTO, K.TYPE_TAG, K.ENUM64]) {
+  DECLARES[k] = 1;
+}
 
 /** Whether a kind continues a declarator chain (the type it refers to is written around the name). */
 function chains(kind: number): boolean {
@@ -96,6 +119,12 @@ class CDumper {
   private readonly order: Uint8Array;
   private readonly emit: Uint8Array;
   private readonly flags: Uint8Array;
+  /** 1 where some type refers to the id (a FUNC_PROTO's return type aside). */
+  private readonly referenced: Uint8Array;
+  private readonly strLen: number;
+  /** Ids dumpAll must visit (markReferenced leaves out kinds that declare nothing). */
+  private readonly candidates: Uint32Array;
+  private candidateCount = 0;
   /** Names given a ___N suffix: where they were stashed in the writer's workspace, by id (end 0: none). */
   private readonly renamedStart: Int32Array;
   private readonly renamedEnd: Int32Array;
@@ -133,6 +162,9 @@ class CDumper {
     this.order = new Uint8Array(count);
     this.emit = new Uint8Array(count);
     this.flags = new Uint8Array(count);
+    this.referenced = new Uint8Array(count);
+    this.candidates = new Uint32Array(count);
+    this.strLen = t.str.length;
     this.renamedStart = new Int32Array(count);
     this.renamedEnd = new Int32Array(count);
     this.tplStart = new Int32Array(count);
@@ -166,18 +198,17 @@ class CDumper {
     out.flush();
   }
 
-  /** dumpType for every id; kinds that order to nothing are settled inline (half the kernel's types are FUNCs). */
+  /**
+   * dumpType for every id. Kinds that order to nothing (INT, FLOAT, FUNC,
+   * VAR, DATASEC, DECL_TAG: half of a kernel's types are FUNCs) were left out
+   * of `candidates` by markReferenced; skipping them changes nothing but time.
+   */
   private dumpAll(): void {
-    const w = this.w;
-    const at = this.at;
     const order = this.order;
-    for (let id = 1; id < this.count; id++) {
+    const candidates = this.candidates;
+    for (let i = 0; i < this.candidateCount; i++) {
+      const id = candidates[i]!;
       if (order[id] === DONE) continue;
-      const kind = (w[at[id]! + REC_INFO]! >>> 24) & 0x7f;
-      if (kind === K.FUNC || kind === K.VAR || kind === K.DATASEC || kind === K.DECL_TAG || kind === K.INT || kind === K.FLOAT) {
-        order[id] = DONE;
-        continue;
-      }
       this.queueLen = 0;
       this.orderType(id, false);
       for (let i = 0; i < this.queueLen; i++) this.emitType(this.queue[i]!, 0);
@@ -214,62 +245,55 @@ class CDumper {
   }
 
   /**
-   * One pass over every reference: marks referenced types (an anonymous enum
-   * nobody refers to is dumped at top level) and rejects references to
-   * missing types and names outside the strings, which the walks below trust.
+   * One pass over every type reference: marks the referenced types (an
+   * anonymous enum nobody refers to is dumped at top level) and rejects
+   * references to missing types, which the walks below trust. Names are
+   * checked where they are printed.
    */
   private markReferenced(): void {
     const w = this.w;
+    const at = this.at;
     const count = this.count;
-    const strLen = this.t.str.length;
-    const flags = this.flags;
+    const referenced = this.referenced;
+    const candidates = this.candidates;
+    let n = 0;
+    let max = 0;
+    // Table-driven (no branch per kind), so the loop's optimised code does not
+    // deoptimise when a kind shows up late.
     for (let id = 1; id < count; id++) {
-      const at = this.at[id]!;
-      const info = w[at + REC_INFO]!;
-      const vlen = info & 0xffffff;
-      const data = at + REC_DATA;
-      let bad = -1;
-      let badName = -1;
-      switch ((info >>> 24) & 0x7f) {
-        case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.PTR: case K.TYPEDEF:
-        case K.FUNC: case K.VAR: case K.DECL_TAG: case K.TYPE_TAG: {
-          const target = w[at + REC_SIZE_TYPE]!;
-          if (target < count) flags[target]! |= REFERENCED;
-          else bad = target;
-          break;
-        }
-        case K.ARRAY:
-          for (let i = 0; i < 2; i++) {
-            const target = w[data + 1 - i]!;
-            if (target < count) flags[target]! |= REFERENCED;
-            else bad = target;
-          }
-          break;
-        case K.STRUCT: case K.UNION: case K.ENUM64: case K.DATASEC: case K.ENUM: case K.FUNC_PROTO: {
-          // Element i's name at [i*stride + nameAt], its type at [i*stride + typeAt] (-1: none).
-          const kind = (info >>> 24) & 0x7f;
-          const stride = kind === K.ENUM || kind === K.FUNC_PROTO ? 2 : 3;
-          const nameAt = kind === K.DATASEC ? -1 : 0;
-          const typeAt = kind === K.ENUM || kind === K.ENUM64 ? -1 : kind === K.DATASEC ? 0 : 1;
-          // A prototype's return type does not count as referenced (libbpf marks parameters only).
-          if (kind === K.FUNC_PROTO && w[at + REC_SIZE_TYPE]! >= count) bad = w[at + REC_SIZE_TYPE]!;
-          for (let i = 0, e = data; i < vlen; i++, e += stride) {
-            if (nameAt >= 0 && w[e]! >= strLen) badName = w[e]!;
-            if (typeAt < 0) continue;
-            const target = w[e + typeAt]!;
-            if (target < count) flags[target]! |= REFERENCED;
-            else bad = target;
-          }
-          break;
-        }
-        default:
-          break;
+      const a = at[id]!;
+      const info = w[a + REC_INFO]!;
+      const kind = (info >>> 24) & 0x7f;
+      const stride = REF_STRIDE[kind]!;
+      const refs = REF_FIXED[kind]! + REF_PER_ELEMENT[kind]! * (info & 0xffffff);
+      for (let e = a + REF_FIRST[kind]!, end = e + refs * stride; e < end; e += stride) {
+        const t = w[e]!;
+        referenced[t] = 1;
+        if (t > max) max = t;
       }
-      if (bad >= 0) throw new BtfError("BTF_BAD_REFERENCE", `type [${id}] refers to type ${bad}, which does not exist`, { typeId: id });
-      if (badName >= 0) {
-        throw new BtfError("BTF_BAD_STRING_OFFSET", `type [${id}]: name offset ${badName} is outside the strings`, { typeId: id });
+      // A prototype's return type must exist but does not count as referenced (libbpf marks parameters only).
+      const ret = kind === K.FUNC_PROTO ? w[a + REC_SIZE_TYPE]! : 0;
+      if (ret > max) max = ret;
+      candidates[n] = id;
+      n += DECLARES[kind]!;
+    }
+    this.candidateCount = n;
+    if (max >= count) this.danglingReference();
+  }
+
+  /** Finds and reports the first reference to a missing type (the fast pass only saw that one exists). */
+  private danglingReference(): never {
+    for (let id = 1; id < this.count; id++) {
+      for (const target of this.t.references(id)) {
+        if (target >= this.count) throw new BtfError("BTF_BAD_REFERENCE", `type [${id}] refers to type ${target}, which does not exist`, { typeId: id });
       }
     }
+    throw new BtfError("BTF_BAD_REFERENCE", "a type refers to a type that does not exist");
+  }
+
+  /** Rejects a name offset outside the strings (libbpf would crash on it). */
+  private checkName(id: number, off: number): void {
+    if (off >= this.strLen) throw new BtfError("BTF_BAD_STRING_OFFSET", `type [${id}]: name offset ${off} is outside the strings`, { typeId: id });
   }
 
   private enqueue(id: number): void {
@@ -306,12 +330,15 @@ class CDumper {
         this.order[id] = DONE;
         return 0;
       case K.PTR: {
-        const strong = this.orderType(w[at + REC_SIZE_TYPE]!, true);
+        const target = w[at + REC_SIZE_TYPE]!;
+        const strong = this.order[target] === DONE ? 1 : this.orderType(target, true);
         this.order[id] = DONE;
         return strong;
       }
-      case K.ARRAY:
-        return this.orderType(w[at + REC_DATA]!, false);
+      case K.ARRAY: {
+        const element = w[at + REC_DATA]!;
+        return this.order[element] === DONE ? 1 : this.orderType(element, false);
+      }
       case K.STRUCT:
       case K.UNION: {
         // Part of the definition only when embedded, or anonymous (so defined inline).
@@ -319,7 +346,8 @@ class CDumper {
         if (throughPtr && named) return 0;
         this.order[id] = IN_PROGRESS;
         const vlen = info & 0xffffff;
-        for (let i = 0, m = at + REC_DATA + 1; i < vlen; i++, m += 3) this.orderType(w[m]!, false);
+        const order = this.order;
+        for (let i = 0, m = at + REC_DATA + 1; i < vlen; i++, m += 3) if (order[w[m]!] !== DONE) this.orderType(w[m]!, false);
         if (named) this.enqueue(id);
         this.order[id] = DONE;
         return 1;
@@ -327,11 +355,12 @@ class CDumper {
       case K.ENUM:
       case K.ENUM64:
       case K.FWD:
-        if (w[at]! !== 0 || (this.flags[id]! & REFERENCED) === 0) this.enqueue(id);
+        if (w[at]! !== 0 || this.referenced[id] === 0) this.enqueue(id);
         this.order[id] = DONE;
         return 1;
       case K.TYPEDEF: {
-        const strong = this.orderType(w[at + REC_SIZE_TYPE]!, throughPtr);
+        const target = w[at + REC_SIZE_TYPE]!;
+        const strong = this.order[target] === DONE ? 1 : this.orderType(target, throughPtr);
         if (throughPtr && strong === 0) return 0;
         this.enqueue(id);
         this.order[id] = DONE;
@@ -340,12 +369,18 @@ class CDumper {
       case K.VOLATILE:
       case K.CONST:
       case K.RESTRICT:
-      case K.TYPE_TAG:
-        return this.orderType(w[at + REC_SIZE_TYPE]!, throughPtr);
+      case K.TYPE_TAG: {
+        const target = w[at + REC_SIZE_TYPE]!;
+        return this.order[target] === DONE ? 1 : this.orderType(target, throughPtr);
+      }
       case K.FUNC_PROTO: {
-        let strong = this.orderType(w[at + REC_SIZE_TYPE]!, throughPtr);
+        const ret = w[at + REC_SIZE_TYPE]!;
+        let strong = this.order[ret] === DONE ? 1 : this.orderType(ret, throughPtr);
         const vlen = info & 0xffffff;
-        for (let i = 0, p = at + REC_DATA + 1; i < vlen; i++, p += 2) if (this.orderType(w[p]!, throughPtr) > 0) strong = 1;
+        const order = this.order;
+        for (let i = 0, p = at + REC_DATA + 1; i < vlen; i++, p += 2) {
+          if (order[w[p]!] === DONE || this.orderType(w[p]!, throughPtr) > 0) strong = 1;
+        }
         return strong;
       }
       default:
@@ -369,12 +404,12 @@ class CDumper {
       if (kind === K.STRUCT || kind === K.UNION) {
         if (id === contId || w[at]! === 0) return; // a self-reference needs nothing; anonymous loops cannot be declared
         this.emitStructFwd(id);
-        out.ascii(";\n\n");
+        out.byte3(0x3b, 10, 10);
         this.flags[id]! |= FWD_EMITTED;
       } else if (kind === K.TYPEDEF) {
         if (!this.isBuiltinVaList(id)) {
           this.emitTypedefDef(id, 0);
-          out.ascii(";\n\n");
+          out.byte3(0x3b, 10, 10);
         }
         this.flags[id]! |= FWD_EMITTED;
       }
@@ -389,7 +424,7 @@ class CDumper {
       case K.ENUM64:
         if (contId === 0) {
           this.emitEnumDef(id, 0);
-          out.ascii(";\n\n");
+          out.byte3(0x3b, 10, 10);
         }
         this.emit[id] = DONE;
         break;
@@ -405,7 +440,7 @@ class CDumper {
         break;
       case K.FWD:
         this.emitFwdDef(id);
-        out.ascii(";\n\n");
+        out.byte3(0x3b, 10, 10);
         this.emit[id] = DONE;
         break;
       case K.TYPEDEF:
@@ -414,7 +449,7 @@ class CDumper {
         // Someone may have needed the typedef as a forward declaration meanwhile.
         if ((this.flags[id]! & FWD_EMITTED) === 0 && !this.isBuiltinVaList(id)) {
           this.emitTypedefDef(id, 0);
-          out.ascii(";\n\n");
+          out.byte3(0x3b, 10, 10);
         }
         this.emit[id] = DONE;
         break;
@@ -426,15 +461,21 @@ class CDumper {
           // Members are written out: their types need declaring first.
           const inner = named ? id : contId;
           const vlen = w[at + REC_INFO]! & 0xffffff;
-          for (let i = 0, m = at + REC_DATA + 1; i < vlen; i++, m += 3) this.emitType(w[m]!, inner);
+          const emit = this.emit;
+          for (let i = 0, m = at + REC_DATA + 1; i < vlen; i++, m += 3) {
+            const target = w[m]!;
+            if (emit[target] === DONE) continue;
+            const declared = this.declaredType(target);
+            if (emit[declared] !== DONE) this.emitType(declared, inner);
+          }
         } else if ((this.flags[id]! & FWD_EMITTED) === 0 && id !== contId) {
           this.emitStructFwd(id);
-          out.ascii(";\n\n");
+          out.byte3(0x3b, 10, 10);
           this.flags[id]! |= FWD_EMITTED;
         }
         if (contId === 0) {
           this.emitStructDef(id, 0);
-          out.ascii(";\n\n");
+          out.byte3(0x3b, 10, 10);
           this.emit[id] = DONE;
         } else {
           this.emit[id] = NOT_DONE;
@@ -450,6 +491,23 @@ class CDumper {
       default:
         break;
     }
+  }
+
+  /**
+   * The type a pointer, modifier, type tag or array chain leads to (emitType
+   * passes through those unchanged); a long chain (a loop) stops early and is
+   * left to emitType's recursion.
+   */
+  private declaredType(id: number): number {
+    const w = this.w;
+    for (let hops = 0; hops < 64; hops++) {
+      const at = this.at[id]!;
+      const kind = (w[at + REC_INFO]! >>> 24) & 0x7f;
+      if (kind === K.ARRAY) id = w[at + REC_DATA]!;
+      else if (kind === K.PTR || isModifier(kind)) id = w[at + REC_SIZE_TYPE]!;
+      else break;
+    }
+    return id;
   }
 
   private isBuiltinVaList(id: number): boolean {
@@ -555,6 +613,7 @@ class CDumper {
     const stride = is64 ? 3 : 2;
     for (let i = 0, e = at + REC_DATA; i < vlen; i++, e += stride) {
       const nameOff = w[e]!;
+      if (nameOff >= this.strLen) this.checkName(id, nameOff);
       const dup = this.identNames.add(nameOff);
       out.newline(lvl + 1);
       out.cstr(nameOff);
@@ -599,32 +658,53 @@ class CDumper {
     const tplStart = this.tplStart;
     const tplSplit = this.tplSplit;
     const tplEnd = this.tplEnd;
+    const sizes = layout.sizes;
+    const tabs = lvl + 1 > 13 ? 13 : lvl + 1;
     let off = 0;
     let prevBitfield = false;
     for (let i = 0, m = at + REC_DATA; i < vlen; i++, m += 3) {
       const nameOff = w[m]!;
       const type = w[m + 1]!;
       const raw = w[m + 2]!;
+      if (nameOff >= this.strLen) this.checkName(id, nameOff);
       const bits = kflag ? raw >>> 24 : 0;
       const memberOff = kflag ? raw & 0xffffff : raw | 0;
       if (off < memberOff) layout.emitPadding(out, off, memberOff, packed ? 1 : layout.alignOf(type), prevBitfield && bits !== 0, lvl + 1);
-      out.newline(lvl + 1);
       let end = str.indexOf(0, nameOff);
       if (end < 0) end = str.length;
       const tpl = tplStart[type]!;
-      if (tpl > 0 && end !== nameOff) out.copy3(tpl - 1, tplSplit[type]!, nameOff, end, tplSplit[type]!, tplEnd[type]!);
-      else this.emitTypeDecl(type, nameOff, end, lvl + 1);
+      if (tpl > 0 && end !== nameOff) {
+        // The common case, written in place: newline, tabs, template around the name, `;`.
+        const split = tplSplit[type]!;
+        const tail = tplEnd[type]!;
+        const n = tabs + split - tpl + end - nameOff + tail - split + 24;
+        if (out.pos + n > out.ws.length) out.ensure(n);
+        const ws = out.ws;
+        let pos = out.pos;
+        ws[pos++] = 10;
+        for (let k = 0; k < tabs; k++) ws[pos++] = 9;
+        ws.copyWithin(pos, tpl - 1, split);
+        pos += split - tpl + 1;
+        ws.copyWithin(pos, nameOff, end);
+        pos += end - nameOff;
+        ws.copyWithin(pos, split, tail);
+        out.pos = pos + tail - split;
+      } else {
+        out.newline(lvl + 1);
+        this.emitTypeDecl(type, nameOff, end, lvl + 1);
+      }
       if (bits !== 0) {
         out.byte2(0x3a, 0x20);
         out.uint(bits);
         off = (memberOff + bits) | 0;
         prevBitfield = true;
       } else {
-        const bytes = layout.resolveSize(type);
+        let bytes = sizes[type]! - 2;
+        if (bytes === -2) bytes = layout.resolveSize(type);
         off = (memberOff + Math.imul(bytes < 0 ? 0 : bytes | 0, 8)) | 0;
         prevBitfield = false;
       }
-      out.byte(0x3b);
+      out.ws[out.pos++] = 0x3b;
     }
     if (isStruct) layout.emitPadding(out, off, Math.imul(size, 8), align, false, lvl + 1);
     if (vlen !== 0 || size !== 0) out.newline(lvl);
@@ -861,6 +941,7 @@ class CDumper {
         break;
       }
       const nameOff = w[p]!;
+      if (nameOff >= this.strLen) this.checkName(id, nameOff);
       this.emitTypeDecl(type, nameOff, this.nameEndOf(nameOff), lvl);
     }
     out.byte(0x29);

@@ -34,9 +34,12 @@ export class NameCounter {
     const len = end - off;
     let h = Math.imul(len, 0x9e3779b1);
     if (len > 0) {
+      // Names sharing a prefix (BPF_FUNC_...) differ near their end and middle.
       h ^= str[off]! | (str[off + (len >> 1)]! << 8) | (str[end - 1]! << 16) | (str[off + (len >> 2)]! << 24);
       h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
-      h ^= h >>> 13;
+      if (len > 3) h ^= str[end - 2]! | (str[end - 3]! << 8) | (str[end - 4]! << 16) | (str[off + ((3 * len) >> 2)]! << 24);
+      h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+      h ^= h >>> 16;
     }
     const keys = this.#keys;
     const mask = this.#mask;

@@ -112,6 +112,16 @@ export class ByteWriter {
     this.pos += 2;
   }
 
+  /** Three bytes. */
+  byte3(a: number, b: number, c: number): void {
+    if (this.pos + 3 > this.ws.length) this.#grow(3);
+    const ws = this.ws;
+    ws[this.pos] = a;
+    ws[this.pos + 1] = b;
+    ws[this.pos + 2] = c;
+    this.pos += 3;
+  }
+
   /** The NUL-terminated source string at index `at` (the rest of the source when unterminated). */
   cstr(at: number): void {
     if (at >= this.#sourceLength) return;

@@ -4,6 +4,7 @@
 // visits all ~130k types of a kernel, so it reads numbers from here instead of
 // materialising type objects or going through per-call bounds checks.
 import type { Btf } from "./btf.js";
+import { BtfKind as K } from "./kinds.js";
 import type { StringTable } from "./strings.js";
 
 /** Words of a record header: name_off, info, size_or_type. */
@@ -65,6 +66,27 @@ export class TypeWords {
 
   sizeOrType(id: number): number {
     return this.words[this.at[id]! + REC_SIZE_TYPE]!;
+  }
+
+  /** The type ids a record refers to (for error reports; allocates). */
+  references(id: number): number[] {
+    const w = this.words;
+    const at = this.at[id]!;
+    const info = w[at + REC_INFO]!;
+    const kind = (info >>> 24) & 0x7f;
+    const vlen = info & 0xffffff;
+    const out: number[] = [];
+    const elems = (first: number, stride: number) => {
+      for (let i = 0; i < vlen; i++) out.push(w[at + REC_DATA + first + i * stride]!);
+    };
+    if (kind === K.STRUCT || kind === K.UNION) elems(1, 3);
+    else if (kind === K.FUNC_PROTO) {
+      out.push(w[at + REC_SIZE_TYPE]!);
+      elems(1, 2);
+    } else if (kind === K.DATASEC) elems(0, 3);
+    else if (kind === K.ARRAY) out.push(w[at + REC_DATA]!, w[at + REC_DATA + 1]!);
+    else if (kind !== K.INT && kind !== K.ENUM && kind !== K.ENUM64 && kind !== K.FWD && kind !== K.FLOAT) out.push(w[at + REC_SIZE_TYPE]!);
+    return out;
   }
 
   /** The string at a global offset, "" for 0 (decoded; for maps keyed by name). */
