@@ -27,8 +27,8 @@ export class CLayout {
   readonly ptrSize: number;
   readonly #w: Uint32Array;
   readonly #at: Uint32Array;
-  /** Alignment + 1 by id (0: not computed yet, -1: being computed). */
-  readonly #align: Int32Array;
+  /** Alignment + 1 by id (0: not computed yet, -1: being computed); read directly on hot paths. */
+  readonly aligns: Int32Array;
   /** resolveSize + 2 by id (0: not computed yet); read directly on hot paths. */
   readonly sizes: Float64Array;
 
@@ -36,17 +36,17 @@ export class CLayout {
     this.ptrSize = ptrSize;
     this.#w = t.words;
     this.#at = t.at;
-    this.#align = new Int32Array(t.count);
+    this.aligns = new Int32Array(t.count);
     this.sizes = new Float64Array(t.count);
   }
 
   alignOf(id: number): number {
-    const cached = this.#align[id]!;
+    const cached = this.aligns[id]!;
     if (cached > 0) return cached - 1;
     if (cached < 0) throw new BtfError("BTF_TYPE_CYCLE", `type [${id}] contains itself`, { typeId: id });
-    this.#align[id] = -1;
+    this.aligns[id] = -1;
     const a = this.#computeAlign(id);
-    this.#align[id] = a + 1;
+    this.aligns[id] = a + 1;
     return a;
   }
 
@@ -75,9 +75,11 @@ export class CLayout {
       case K.UNION: {
         const vlen = info & 0xffffff;
         const kflag = info >>> 31 === 1;
+        const aligns = this.aligns;
         let max = 1;
         for (let i = 0, m = at + REC_DATA; i < vlen; i++, m += 3) {
-          const a = this.alignOf(w[m + 1]!);
+          const cached = aligns[w[m + 1]!]!;
+          const a = cached > 0 ? cached - 1 : this.alignOf(w[m + 1]!);
           if (a <= 0) return a;
           if (a > max) max = a;
           // A member off its type's alignment means the struct is packed.
@@ -98,9 +100,11 @@ export class CLayout {
     const info = w[at + REC_INFO]!;
     const vlen = info & 0xffffff;
     const kflag = info >>> 31 === 1;
+    const aligns = this.aligns;
     let max = 1;
     for (let i = 0, m = at + REC_DATA; i < vlen; i++, m += 3) {
-      const a = this.alignOf(w[m + 1]!);
+      const cached = aligns[w[m + 1]!]!;
+      const a = cached > 0 ? cached - 1 : this.alignOf(w[m + 1]!);
       const raw = w[m + 2]!;
       if (a !== 0 && (!kflag || raw >>> 24 === 0) && raw % (8 * a) !== 0) return true;
       if (a > max) max = a;

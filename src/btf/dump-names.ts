@@ -24,13 +24,14 @@ export class NameCounter {
     this.#mask = cap - 1;
   }
 
-  /** Counts one more occurrence of the NUL-terminated name at str[off]; returns its count so far. */
-  add(off: number): number {
+  /**
+   * Counts one more occurrence of the name at str[off, end) (NUL-terminated at
+   * `end`); returns its count so far.
+   */
+  add(off: number, end: number): number {
     const str = this.#str;
-    // A cheap hash of the length and four sampled bytes: a byte loop costs more
+    // A cheap hash of the length and sampled bytes: a byte loop costs more
     // than the rare extra comparison while the dump still runs unoptimised.
-    let end = str.indexOf(0, off);
-    if (end < 0) end = str.length;
     const len = end - off;
     let h = Math.imul(len, 0x9e3779b1);
     if (len > 0) {

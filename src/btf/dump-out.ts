@@ -39,18 +39,19 @@ export class ByteWriter {
   readonly #sourceLength: number;
   #stashEnd: number;
   readonly #sink: ChunkSink;
-  readonly #chunkBytes: number;
+  /** Output gathered before it goes to the sink. */
+  readonly chunkBytes: number;
   readonly #maxBytes: number;
 
   constructor(sink: ChunkSink, options: ByteWriterOptions = {}) {
     const source = options.source ?? new Uint8Array(0);
     this.#sink = sink;
-    this.#chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     this.#sourceLength = source.length;
     this.#stashEnd = source.length;
     this.outBase = source.length + (options.stashBytes ?? 1 << 20);
-    this.ws = new Uint8Array(this.outBase + this.#chunkBytes + 65536);
+    this.ws = new Uint8Array(this.outBase + this.chunkBytes + 65536);
     this.ws.set(source);
     this.pos = this.outBase;
   }
@@ -68,7 +69,7 @@ export class ByteWriter {
 
   /** Hands the output to the sink once it holds a chunk's worth (safe at any point: nothing is patched later). */
   maybeFlush(): void {
-    if (this.pos - this.outBase >= this.#chunkBytes) this.flush();
+    if (this.pos - this.outBase >= this.chunkBytes) this.flush();
   }
 
   flush(): void {
@@ -127,7 +128,9 @@ export class ByteWriter {
     if (at >= this.#sourceLength) return;
     let end = this.ws.indexOf(0, at);
     if (end < 0 || end > this.#sourceLength) end = this.#sourceLength;
-    this.copy(at, end);
+    if (this.pos + end - at > this.ws.length) this.#grow(end - at);
+    this.ws.copyWithin(this.pos, at, end);
+    this.pos += end - at;
   }
 
   /** Whether the source string at `at` is empty. */

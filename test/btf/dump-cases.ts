@@ -196,6 +196,23 @@ export const dumpCases: DumpCase[] = [
     },
   },
   {
+    name: "visit-order",
+    rule: "a typedef met through a pointer is emitted there only when its target was already visited (an INT counts as visited once its id has been passed, or once reached)",
+    build() {
+      const b = new BtfBuilder();
+      const int = b.addInt("int", 4, IntEncoding.SIGNED);
+      const early = b.addPtr(b.typeCount + 2); // -> typedef 'early_t' -> int [1], already visited
+      b.addStruct("between", 4, [{ name: "a", type: int, bitOffset: 0 }]);
+      b.addTypedef("early_t", int);
+      const late = b.addPtr(b.typeCount + 2); // -> typedef 'late_t' -> 'long int', not visited yet
+      b.addStruct("after", 16, [{ name: "p", type: early, bitOffset: 0 }, { name: "q", type: late, bitOffset: 64 }]);
+      b.addTypedef("late_t", b.typeCount + 1);
+      b.addInt("long int", 8, IntEncoding.SIGNED);
+      b.addStruct("last", 8, [{ name: "l", type: b.typeCount - 1, bitOffset: 0 }]);
+      return b;
+    },
+  },
+  {
     name: "qualifiers",
     rule: "const/volatile/restrict placement: pointer to const, const pointer, const pointer to const, volatile members, restrict pointers, void pointers",
     build() {

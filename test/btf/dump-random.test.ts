@@ -9,7 +9,7 @@ import { randomBtf } from "./dump-random.js";
 import { bpftool, bpftoolSkip, capture, firstDifference, withTempFile } from "./dump-support.js";
 import { prng } from "./fixtures.js";
 
-const SEEDS = 150;
+const SEEDS = 300;
 
 test(`${SEEDS} random type graphs dump as bpftool dumps them (C, raw, JSON)`, { skip: bpftoolSkip }, () => {
   let compared = 0;
