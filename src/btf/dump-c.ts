@@ -791,22 +791,8 @@ class CDumper {
       base = w[a + REC_SIZE_TYPE]!;
     }
     const out = this.out;
-    if (base === 0) {
-      out.ascii("void");
-    } else {
-      const kind = this.kind(base);
-      const named = this.nameOff(base) !== 0;
-      if (kind === K.INT || kind === K.FLOAT) out.cstr(this.nameOff(base));
-      else if (kind === K.TYPEDEF) {
-        this.resolveName(base, this.identNames);
-        this.writeName(base);
-      } else if ((kind === K.STRUCT || kind === K.UNION) && named) this.emitStructFwd(base);
-      else if ((kind === K.ENUM || kind === K.ENUM64) && named) {
-        out.ascii("enum ");
-        this.writeTypeName(base);
-      } else if (kind === K.FWD) this.emitFwdDef(base);
-      else return false;
-    }
+    if (base === 0) out.ascii("void");
+    else if (!this.writeNamedType(base, this.kind(base))) return false;
     if (ptrs === 0) out.byte(0x20);
     else {
       out.byte(0x20);
@@ -815,6 +801,27 @@ class CDumper {
     this.namePos = out.pos;
     out.copy(nameStart, nameEnd);
     this.nameEnd = out.pos;
+    return true;
+  }
+
+  /**
+   * Writes a type that ends a declarator chain by its name (`int`, `u32`,
+   * `struct x`, `enum e`, `union fwd`), resolving the name as libbpf does;
+   * false, having written nothing, for anything else (anonymous types too).
+   */
+  private writeNamedType(id: number, kind: number): boolean {
+    const out = this.out;
+    const named = this.nameOff(id) !== 0;
+    if (kind === K.INT || kind === K.FLOAT) out.cstr(this.nameOff(id));
+    else if (kind === K.TYPEDEF) {
+      this.resolveName(id, this.identNames);
+      this.writeName(id);
+    } else if ((kind === K.STRUCT || kind === K.UNION) && named) this.emitStructFwd(id);
+    else if ((kind === K.ENUM || kind === K.ENUM64) && named) {
+      out.ascii("enum ");
+      this.writeTypeName(id);
+    } else if (kind === K.FWD) this.emitFwdDef(id);
+    else return false;
     return true;
   }
 
@@ -893,38 +900,19 @@ class CDumper {
       switch (kind) {
         case K.INT:
         case K.FLOAT:
-          cnt = this.emitMods(base, cnt);
-          out.cstr(this.nameOff(id));
-          break;
         case K.STRUCT:
         case K.UNION:
-          cnt = this.emitMods(base, cnt);
-          if (this.nameOff(id) === 0) {
-            this.inlineDefinition = true;
-            this.emitStructDef(id, lvl);
-          } else {
-            this.emitStructFwd(id);
-          }
-          break;
         case K.ENUM:
         case K.ENUM64:
-          cnt = this.emitMods(base, cnt);
-          if (this.nameOff(id) === 0) {
-            this.inlineDefinition = true;
-            this.emitEnumDef(id, lvl);
-          } else {
-            out.ascii("enum ");
-            this.writeTypeName(id);
-          }
-          break;
         case K.FWD:
-          cnt = this.emitMods(base, cnt);
-          this.emitFwdDef(id);
-          break;
         case K.TYPEDEF:
           cnt = this.emitMods(base, cnt);
-          this.resolveName(id, this.identNames);
-          this.writeName(id);
+          if (!this.writeNamedType(id, kind)) {
+            // Anonymous: defined inline.
+            this.inlineDefinition = true;
+            if (kind === K.STRUCT || kind === K.UNION) this.emitStructDef(id, lvl);
+            else this.emitEnumDef(id, lvl);
+          }
           break;
         case K.PTR:
           if (lastWasPtr) out.byte(0x2a);

@@ -242,6 +242,14 @@ class JsonListing extends Listing {
     json.finish();
   }
 
+  /** `"<sizeLabel>": size, "vlen": vlen, "<list>": [` */
+  private listStart(sizeLabel: string, size: number, vlen: number, list: string): void {
+    this.json.uint(sizeLabel, size);
+    this.json.uint("vlen", vlen);
+    this.json.name(list);
+    this.json.startArray();
+  }
+
   /** `"label": "name"`, "(anon)" or "(invalid)". */
   private nameField(label: string, off: number): void {
     if (off === 0) return this.json.string(label, "(anon)");
@@ -282,10 +290,7 @@ class JsonListing extends Listing {
         break;
       case K.STRUCT: case K.UNION: {
         const kflag = info >>> 31 === 1;
-        json.uint("size", st);
-        json.uint("vlen", vlen);
-        json.name("members");
-        json.startArray();
+        this.listStart("size", st, vlen, "members");
         for (let i = 0, m = data; i < vlen; i++, m += 3) {
           const raw = w[m + 2]!;
           json.startObject();
@@ -302,10 +307,7 @@ class JsonListing extends Listing {
         const signed = info >>> 31 === 1;
         const is64 = kind === K.ENUM64;
         json.string("encoding", signed ? "SIGNED" : "UNSIGNED");
-        json.uint("size", st);
-        json.uint("vlen", vlen);
-        json.name("values");
-        json.startArray();
+        this.listStart("size", st, vlen, "values");
         for (let i = 0, e = data; i < vlen; i++, e += is64 ? 3 : 2) {
           json.startObject();
           this.nameField("name", w[e]!);
@@ -329,10 +331,7 @@ class JsonListing extends Listing {
         json.string("linkage", linkage(vlen));
         break;
       case K.FUNC_PROTO:
-        json.uint("ret_type_id", st);
-        json.uint("vlen", vlen);
-        json.name("params");
-        json.startArray();
+        this.listStart("ret_type_id", st, vlen, "params");
         for (let i = 0, p = data; i < vlen; i++, p += 2) {
           json.startObject();
           this.nameField("name", w[p]!);
@@ -346,10 +345,7 @@ class JsonListing extends Listing {
         json.string("linkage", linkage(w[data]!));
         break;
       case K.DATASEC:
-        json.uint("size", st);
-        json.uint("vlen", vlen);
-        json.name("vars");
-        json.startArray();
+        this.listStart("size", st, vlen, "vars");
         for (let i = 0, v = data; i < vlen; i++, v += 3) {
           json.startObject();
           json.uint("type_id", w[v]!);
