@@ -29,15 +29,15 @@ export class CLayout {
   readonly #at: Uint32Array;
   /** Alignment + 1 by id (0: not computed yet, -1: being computed); read directly on hot paths. */
   readonly aligns: Int32Array;
-  /** resolveSize + 2 by id (0: not computed yet); read directly on hot paths. */
-  readonly sizes: Float64Array;
+  /** resolveSize + 2 by id (0: not computed yet, or too large to keep); read directly on hot paths. */
+  readonly sizes: Int32Array;
 
   constructor(t: TypeWords, ptrSize: number) {
     this.ptrSize = ptrSize;
     this.#w = t.words;
     this.#at = t.at;
     this.aligns = new Int32Array(t.count);
-    this.sizes = new Float64Array(t.count);
+    this.sizes = new Int32Array(t.count);
   }
 
   alignOf(id: number): number {
@@ -117,7 +117,7 @@ export class CLayout {
     const cached = this.sizes[id]!;
     if (cached !== 0) return cached - 2;
     const size = this.#computeSize(id);
-    this.sizes[id] = size + 2;
+    if (size < 0x7ffffff0) this.sizes[id] = size + 2;
     return size;
   }
 

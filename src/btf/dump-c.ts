@@ -31,7 +31,7 @@ export interface CDumpOptions {
   header?: boolean;
   /** Dump these types and what they depend on, instead of every type. */
   rootIds?: readonly number[];
-  /** Output bytes gathered before each call of the sink (default 1 MiB). */
+  /** Output bytes gathered before each call of the sink (default 512 KiB). */
   chunkBytes?: number;
   /** Stop with a BtfError past this many output bytes (default 1 GiB): a guard against absurd padding. */
   maxOutputBytes?: number;
@@ -63,6 +63,7 @@ const DONE = 2;
 // Per-type flags.
 const FWD_EMITTED = 1;
 const NAME_RESOLVED = 4;
+const RENAMED = 8;
 
 /** Longest declarator chain (pointer to pointer to ...) before calling it a loop. */
 const MAX_CHAIN = 1 << 16;
@@ -127,9 +128,8 @@ class CDumper {
   private candidateCount = 0;
   /** The id dumpAll is at: skipped ids below it count as visited (ordered). */
   private cursor = 0;
-  /** Names given a ___N suffix: where they were stashed in the writer's workspace, by id (end 0: none). */
-  private readonly renamedStart: Int32Array;
-  private readonly renamedEnd: Int32Array;
+  /** Names given a ___N suffix (flag RENAMED): where they were stashed in the writer's workspace. */
+  private readonly renamed = new Map<number, readonly [start: number, end: number]>();
   /** Struct/union/enum tags seen (and INT names, as libbpf counts them), with their count. */
   private readonly typeNames: NameCounter;
   /** Typedef names and enumerators seen, with their count. */
@@ -140,11 +140,11 @@ class CDumper {
   private sp = 0;
   /** Nesting of declarations being rendered (the parameters of a function pointer are nested). */
   private depth = 0;
-  // Declarator templates by type id: the text before the name at ws[tplStart-1, tplSplit),
-  // after it at [tplSplit, tplEnd); tplStart 0 = not rendered yet, -1 = not reusable.
+  // Declarator templates by type id: the text before the name at ws[tplStart - 1, +prefix),
+  // after it at [+prefix, +prefix+suffix), with tplLengths = prefix | suffix << 16;
+  // tplStart 0 = not rendered yet, -1 = not reusable.
   private readonly tplStart: Int32Array;
-  private readonly tplSplit: Int32Array;
-  private readonly tplEnd: Int32Array;
+  private readonly tplLengths: Int32Array;
   private recording = false;
   private inlineDefinition = false;
   private namePos = -1;
@@ -167,13 +167,10 @@ class CDumper {
     this.referenced = new Uint8Array(count);
     this.candidates = new Uint32Array(count);
     this.strLen = t.str.length;
-    this.renamedStart = new Int32Array(count);
-    this.renamedEnd = new Int32Array(count);
     this.tplStart = new Int32Array(count);
-    this.tplSplit = new Int32Array(count);
-    this.tplEnd = new Int32Array(count);
+    this.tplLengths = new Int32Array(count);
     this.typeNames = new NameCounter(t.str, 1 << 14);
-    this.identNames = new NameCounter(t.str, 1 << 16);
+    this.identNames = new NameCounter(t.str, 1 << 14);
     this.order[0] = DONE; // void needs no definition
     this.emit[0] = DONE;
   }
@@ -535,15 +532,15 @@ class CDumper {
     const dup = names.add(off, this.nameEndOf(off));
     if (dup > 1) {
       const start = this.out.stashBytes(suffixed(this.t.str, off, dup));
-      this.renamedStart[id] = start;
-      this.renamedEnd[id] = this.out.stashEnd;
+      this.renamed.set(id, [start, this.out.stashEnd]);
+      flags[id]! |= RENAMED;
     }
   }
 
   /** Writes the (resolved) name of `id`. */
   private writeName(id: number): void {
-    const end = this.renamedEnd[id]!;
-    if (end !== 0) this.out.copy(this.renamedStart[id]!, end);
+    const renamed = (this.flags[id]! & RENAMED) === 0 ? undefined : this.renamed.get(id);
+    if (renamed !== undefined) this.out.copy(renamed[0], renamed[1]);
     else this.out.cstr(this.nameOff(id));
   }
 
@@ -555,7 +552,7 @@ class CDumper {
   private emitMissingAlias(id: number): void {
     this.resolveName(id, this.typeNames);
     const off = this.nameOff(id);
-    if (off === 0 || this.renamedEnd[id] !== 0) return;
+    if (off === 0 || (this.flags[id]! & RENAMED) !== 0) return;
     for (const [name, alias] of MISSING_BASE_TYPES) {
       if (stringIs(this.t.str, off, name)) {
         this.out.ascii(`typedef ${alias} ${name};\n\n`);
@@ -582,14 +579,14 @@ class CDumper {
   private emitTypedefDef(id: number, lvl: number): void {
     this.resolveName(id, this.identNames);
     const target = this.st(id);
-    const renamedEnd = this.renamedEnd[id]!;
-    if (target === 0 && renamedEnd === 0 && stringIs(this.t.str, this.nameOff(id), "__gnuc_va_list")) {
+    const renamed = (this.flags[id]! & RENAMED) === 0 ? undefined : this.renamed.get(id);
+    if (target === 0 && renamed === undefined && stringIs(this.t.str, this.nameOff(id), "__gnuc_va_list")) {
       // Old GCCs describe __gnuc_va_list as a typedef of void.
       this.out.ascii("typedef __builtin_va_list __gnuc_va_list");
       return;
     }
     this.out.ascii("typedef ");
-    if (renamedEnd !== 0) this.emitTypeDecl(target, this.renamedStart[id]!, renamedEnd, lvl);
+    if (renamed !== undefined) this.emitTypeDecl(target, renamed[0], renamed[1], lvl);
     else this.emitTypeDecl(target, this.nameOff(id), this.nameEndOf(this.nameOff(id)), lvl);
   }
 
@@ -674,8 +671,7 @@ class CDumper {
     out.byte2(0x20, 0x7b);
     const str = this.t.str;
     const tplStart = this.tplStart;
-    const tplSplit = this.tplSplit;
-    const tplEnd = this.tplEnd;
+    const tplLengths = this.tplLengths;
     const sizes = layout.sizes;
     const tabs = lvl + 1 > 13 ? 13 : lvl + 1;
     let off = 0;
@@ -693,8 +689,9 @@ class CDumper {
       const tpl = tplStart[type]!;
       if (tpl > 0 && end !== nameOff) {
         // The common case, written in place: newline, tabs, template around the name, `;`.
-        const split = tplSplit[type]!;
-        const tail = tplEnd[type]!;
+        const lengths = tplLengths[type]!;
+        const split = tpl - 1 + (lengths & 0xffff);
+        const tail = split + (lengths >>> 16);
         const n = tabs + split - tpl + end - nameOff + tail - split + 24;
         if (out.pos + n > out.ws.length) out.ensure(n);
         const ws = out.ws;
@@ -742,8 +739,9 @@ class CDumper {
   private emitTypeDecl(id: number, nameStart: number, nameEnd: number, lvl: number): void {
     const tpl = this.tplStart[id]!;
     if (tpl > 0 && nameStart !== nameEnd) {
-      const split = this.tplSplit[id]!;
-      this.out.copy3(tpl - 1, split, nameStart, nameEnd, split, this.tplEnd[id]!);
+      const lengths = this.tplLengths[id]!;
+      const split = tpl - 1 + (lengths & 0xffff);
+      this.out.copy3(tpl - 1, split, nameStart, nameEnd, split, split + (lengths >>> 16));
       return;
     }
     if (tpl < 0 || nameStart === nameEnd || this.recording) return this.renderTypeDecl(id, nameStart, nameEnd, lvl);
@@ -765,14 +763,15 @@ class CDumper {
       this.tplStart[id] = -1;
       return;
     }
-    const kept = out.stash(start, this.namePos, this.nameEnd, out.pos);
+    const prefix = this.namePos - start;
+    const suffix = out.pos - this.nameEnd;
+    const kept = prefix < 0x10000 && suffix < 0x8000 ? out.stash(start, this.namePos, this.nameEnd, out.pos) : -1;
     if (kept < 0) {
       this.tplStart[id] = -1;
       return;
     }
     this.tplStart[id] = kept + 1;
-    this.tplSplit[id] = kept + this.namePos - start;
-    this.tplEnd[id] = kept + this.namePos - start + out.pos - this.nameEnd;
+    this.tplLengths[id] = prefix | (suffix << 16);
   }
 
   /**

@@ -12,8 +12,8 @@ import { BtfError } from "../errors.js";
  */
 export type ChunkSink = (chunk: Uint8Array) => void;
 
-/** Bytes a dump gathers before handing them to the sink. */
-export const DEFAULT_CHUNK_BYTES = 1 << 20;
+/** Bytes a dump gathers before handing them to the sink (a few writes for a kernel's 2.8 MB header). */
+export const DEFAULT_CHUNK_BYTES = 1 << 19;
 /** Output past which a dump stops (absurd sizes in corrupt BTF ask for gigabytes of padding). */
 export const DEFAULT_MAX_OUTPUT_BYTES = 1 << 30;
 
@@ -22,7 +22,7 @@ const TABS = 13; // libbpf indents at most 13 levels
 export interface ByteWriterOptions {
   /** Bytes (a string section) that `cstr` and `copy` address by index; copied into the workspace. */
   source?: Uint8Array;
-  /** Room for stashed snippets (default 1 MiB); `stash` fails softly once full. */
+  /** Room for stashed snippets (default 512 KiB; a kernel's declarator templates take about 330 KiB); `stash` fails softly once full. */
   stashBytes?: number;
   chunkBytes?: number;
   maxBytes?: number;
@@ -50,7 +50,7 @@ export class ByteWriter {
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     this.#sourceLength = source.length;
     this.#stashEnd = source.length;
-    this.outBase = source.length + (options.stashBytes ?? 1 << 20);
+    this.outBase = source.length + (options.stashBytes ?? 1 << 19);
     this.ws = new Uint8Array(this.outBase + this.chunkBytes + 65536);
     this.ws.set(source);
     this.pos = this.outBase;

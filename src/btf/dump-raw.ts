@@ -15,7 +15,7 @@ export interface RawDumpOptions {
   pretty?: boolean;
   /** List these ids instead of every own type. */
   rootIds?: readonly number[];
-  /** Output bytes gathered before each call of the sink (default 1 MiB). */
+  /** Output bytes gathered before each call of the sink (default 512 KiB). */
   chunkBytes?: number;
 }
 
