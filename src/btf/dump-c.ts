@@ -470,6 +470,8 @@ class CDumper {
             if (emit[target] === DONE) continue;
             const declared = this.declaredType(target);
             if (emit[declared] !== DONE) this.emitType(declared, inner);
+            // A pointer (or modifier, array) chain to an emitted type has nothing left to emit, ever.
+            else emit[target] = DONE;
           }
         } else if ((this.flags[id]! & FWD_EMITTED) === 0 && id !== contId) {
           this.emitStructFwd(id);
@@ -486,9 +488,11 @@ class CDumper {
         break;
       }
       case K.FUNC_PROTO: {
-        this.emitType(w[at + REC_SIZE_TYPE]!, contId);
+        const emit = this.emit;
+        const ret = w[at + REC_SIZE_TYPE]!;
+        if (emit[ret] !== DONE) this.emitType(ret, contId);
         const vlen = w[at + REC_INFO]! & 0xffffff;
-        for (let i = 0, p = at + REC_DATA + 1; i < vlen; i++, p += 2) this.emitType(w[p]!, contId);
+        for (let i = 0, p = at + REC_DATA + 1; i < vlen; i++, p += 2) if (emit[w[p]!] !== DONE) this.emitType(w[p]!, contId);
         break;
       }
       default:
@@ -702,7 +706,7 @@ class CDumper {
         pos += split - tpl + 1;
         ws.copyWithin(pos, nameOff, end);
         pos += end - nameOff;
-        ws.copyWithin(pos, split, tail);
+        if (tail !== split) ws.copyWithin(pos, split, tail); // most templates end at the name
         out.pos = pos + tail - split;
       } else {
         out.newline(lvl + 1);
