@@ -153,7 +153,7 @@ class CDumper extends CWriter {
       if (order[id] === DONE) continue;
       this.queueLen = 0;
       this.orderType(id, false);
-      for (let i = 0; i < this.queueLen; i++) this.emitType(this.queue[i]!, 0);
+      for (let q = 0; q < this.queueLen; q++) this.emitType(this.queue[q]!, 0);
       if (out.pos - out.outBase >= out.chunkBytes) out.flush();
     }
   }
