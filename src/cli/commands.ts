@@ -7,6 +7,7 @@ export interface CommandModule {
 }
 
 export const objects: Record<string, () => Promise<CommandModule>> = {
+  btf: () => import("./btf.js"),
   core: () => import("./core.js"),
   feature: () => import("./feature.js"),
   link: () => import("./link.js"),
