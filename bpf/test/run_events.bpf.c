@@ -73,8 +73,9 @@ int on_exec(void *ctx)
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->seq = __sync_fetch_and_add(&exec_seq, 1) + 1;
-	__builtin_memcpy(e->comm, key.comm, sizeof(e->comm));
-	last_exec = *e;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	// Copied by a helper: a struct copy compiles to byte-order dependent code.
+	bpf_probe_read_kernel(&last_exec, sizeof(last_exec), e);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -87,7 +88,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	s.parent_pid = BPF_CORE_READ(parent, tgid);
 	s.child_pid = BPF_CORE_READ(child, pid);
 	BPF_CORE_READ_STR_INTO(&s.parent_comm, parent, comm);
-	last_fork = s;
+	bpf_probe_read_kernel(&last_fork, sizeof(last_fork), &s);
 	bpf_perf_event_output(ctx, &fork_events, BPF_F_CURRENT_CPU, &s, sizeof(s));
 	return 0;
 }
