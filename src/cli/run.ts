@@ -107,6 +107,27 @@ function outcomeJson(p: ProgramOutcome): string {
   return `{${f.join(",")}}`;
 }
 
+/** stdout that a vanished reader (EPIPE) silences instead of crashing the process: `gone` settles then. */
+const stdout = (() => {
+  let closed = false;
+  let settle: () => void = () => {};
+  const gone = new Promise<void>((resolve) => (settle = resolve));
+  let listening = false;
+  return {
+    gone,
+    write(text: string): void {
+      if (!listening) {
+        listening = true;
+        process.stdout.on("error", () => {
+          closed = true;
+          settle();
+        });
+      }
+      if (!closed && text !== "") process.stdout.write(text);
+    },
+  };
+})();
+
 /** Buffered stdout: records arriving together go out in one write. */
 class Output {
   #pending = "";
@@ -122,14 +143,14 @@ class Output {
   flush(): void {
     this.#scheduled = false;
     if (this.#pending === "") return;
-    process.stdout.write(this.#pending);
+    stdout.write(this.#pending);
     this.#pending = "";
   }
 }
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (args[0] === "help" || args[0] === "--help" || args[0] === "-h") {
-    process.stdout.write(USAGE);
+    stdout.write(USAGE);
     return 0;
   }
   const cliStart = performance.now();
@@ -189,6 +210,9 @@ async function runUntilStopped(r: ObjectRun, duration: number | undefined, json:
         process.once(signal, on);
         cleanups.push(() => process.off(signal, on));
       }
+      // A reader that went away (`| head`) ends the run like a signal.
+      const onStdoutGone = () => resolve("stdout closed");
+      stdout.gone.then(onStdoutGone, onStdoutGone);
       if (duration !== undefined) {
         const timer = setTimeout(() => resolve("duration"), duration * 1000);
         cleanups.push(() => clearTimeout(timer));
@@ -225,5 +249,5 @@ async function dumpMaps(r: ObjectRun, json: boolean): Promise<void> {
       text += `\nmap '${name}' (${type}, id ${info.id}):\n${stdout}${stdout.endsWith("\n") ? "" : "\n"}`;
     }
   }
-  process.stdout.write(text);
+  stdout.write(text);
 }
