@@ -200,25 +200,39 @@ export class ObjectRun implements Disposable {
     const typeOf = (map: string) => options.recordTypes?.[map];
     const streams: EventStream[] = [];
     const rings: { stream: EventStream; map: BpfMap<unknown, unknown> }[] = [];
-    for (const [name, map] of object.maps) {
-      if (map.type !== MapType.RINGBUF && map.type !== MapType.PERF_EVENT_ARRAY) continue;
-      const stream: EventStream = { map: name, kind: map.type === MapType.RINGBUF ? "ringbuf" : "perf", id: mapInfo(map.fd.value).id };
-      streams.push(stream);
-      if (stream.kind === "ringbuf") {
-        rings.push({ stream, map });
-        continue;
+    try {
+      for (const [name, map] of object.maps) {
+        if (map.type !== MapType.RINGBUF && map.type !== MapType.PERF_EVENT_ARRAY) continue;
+        const stream: EventStream = { map: name, kind: map.type === MapType.RINGBUF ? "ringbuf" : "perf", id: mapInfo(map.fd.value).id };
+        streams.push(stream);
+        if (stream.kind === "ringbuf") {
+          rings.push({ stream, map });
+          continue;
+        }
+        const types = [new RecordTypes(btf, name, "padded", exclude, typeOf(name))];
+        const perf = new PerfBuffer(map, {
+          ...(options.perfPages === undefined ? {} : { pages: options.perfPages }),
+          onLost: (count, cpu) => this.#lost(stream, cpu, count),
+          onError: (err) => this.#failed(err),
+        });
+        this.#consumers.push({ consumer: perf, streams: [stream], types });
       }
-      const perf = new PerfBuffer(map, {
-        ...(options.perfPages === undefined ? {} : { pages: options.perfPages }),
-        onLost: (count, cpu) => this.#lost(stream, cpu, count),
-        onError: (err) => this.#failed(err),
-      });
-      this.#consumers.push({ consumer: perf, streams: [stream], types: [new RecordTypes(btf, name, "padded", exclude, typeOf(name))] });
-    }
-    if (rings.length > 0) {
-      const ring = new RingBuffer(rings[0]!.map, { onError: (err) => this.#failed(err) });
-      this.#consumers.push({ consumer: ring, streams: rings.map((r) => r.stream), types: rings.map((r) => new RecordTypes(btf, r.stream.map, "exact", exclude, typeOf(r.stream.map))) });
-      for (const r of rings.slice(1)) ring.add(r.map);
+      for (const map of Object.keys(options.recordTypes ?? {})) {
+        if (!streams.some((x) => x.map === map)) {
+          throw new CoreBpfError("NO_SUCH_MAP", `record type given for '${map}', which is not a ring buffer or perf buffer of the object`, {
+            hint: `its buffers: ${streams.map((x) => x.map).join(", ") || "none"}`,
+          });
+        }
+      }
+      if (rings.length > 0) {
+        const types = rings.map((r) => new RecordTypes(btf, r.stream.map, "exact", exclude, typeOf(r.stream.map)));
+        const ring = new RingBuffer(rings[0]!.map, { onError: (err) => this.#failed(err) });
+        this.#consumers.push({ consumer: ring, streams: rings.map((r) => r.stream), types });
+        for (const r of rings.slice(1)) ring.add(r.map);
+      }
+    } catch (err) {
+      for (const c of this.#consumers) c.consumer.close(); // start() closes the attachments and the object
+      throw err;
     }
     this.streams = streams;
     this.timings = { ...timings, attached: performance.now() };

@@ -112,8 +112,11 @@ test("ObjectRun: network and cgroup programs are not attached without --iface/--
   assert.equal(openFdCount(), fds);
 });
 
-test("ObjectRun.start: a missing file is a typed error and leaves nothing open", { skip: kernelSkip }, async () => {
+test("ObjectRun.start: a missing file, an unknown record type or map are typed errors and leave nothing open", { skip: runEventsSkip }, async () => {
+  await ObjectRun.start(object("run_events")).then((r) => r.close()); // warm-up
   const fds = openFdCount();
   await assert.rejects(ObjectRun.start("/nonexistent/x.bpf.o"), (err: unknown) => err instanceof CoreBpfError && err.code === "ENOENT");
+  await assert.rejects(ObjectRun.start(object("run_events"), { recordTypes: { exec_events: "struct nope" } }), (err: unknown) => err instanceof CoreBpfError && err.code === "BTF_TYPE_NOT_FOUND");
+  await assert.rejects(ObjectRun.start(object("run_events"), { recordTypes: { nomap: "struct exec_event" } }), (err: unknown) => err instanceof CoreBpfError && err.code === "NO_SUCH_MAP");
   assert.equal(openFdCount(), fds);
 });
