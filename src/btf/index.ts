@@ -2,6 +2,9 @@
 export { Btf, type BtfParseOptions } from "./btf.js";
 export { btfSectionFromElf } from "./elf-input.js";
 export { BtfBuilder, type BtfBuilderOptions, type MemberSpec } from "./builder.js";
+export { dumpC, formatC, type CDumpOptions } from "./dump-c.js";
+export { ByteWriter, DEFAULT_CHUNK_BYTES, DEFAULT_MAX_OUTPUT_BYTES, collectingSink, type ChunkSink } from "./dump-out.js";
+export { dumpRaw, formatRaw, type RawDumpOptions } from "./dump-raw.js";
 export { encodeBtf, standardLayout, type BtfEncodeOptions } from "./encode.js";
 export { BtfKind, FuncLinkage, IntEncoding, VarLinkage, kindName } from "./kinds.js";
 export { essentialName, essentialNameLength } from "./name-index.js";

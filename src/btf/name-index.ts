@@ -112,11 +112,14 @@ export class NameIndex {
   #findFlavored(): Map<string, number[]> {
     const map = new Map<string, number[]>();
     const { view, littleEndian, offsets, startId, strings } = this.#types;
+    const ownBytes = strings.bytes;
+    const ownStart = strings.start;
     for (let i = 0; i < offsets.length; i++) {
       const nameOff = view.getUint32(offsets[i]!, littleEndian);
       if (nameOff === 0) continue;
-      const { bytes, at } = locate(strings, nameOff);
-      if (!hasFlavorSeparator(bytes, at)) continue;
+      const local = nameOff - ownStart;
+      const flavored = local >= 0 ? hasFlavorSeparator(ownBytes, local) : hasFlavorSeparatorAt(strings, nameOff);
+      if (!flavored) continue;
       const name = strings.get(nameOff);
       const essential = name.slice(0, essentialNameLength(name));
       const list = map.get(essential);
@@ -127,25 +130,43 @@ export class NameIndex {
   }
 }
 
-/** Whether the NUL-terminated string at bytes[at] has a non-underscore, exactly "___", a non-underscore. */
+/**
+ * Whether the NUL-terminated string at bytes[at] has a non-underscore, exactly
+ * "___", a non-underscore. Any run of three underscores covers a position
+ * that is a multiple of 3 from `at`, so only every third byte is tested until
+ * an underscore turns up.
+ */
 function hasFlavorSeparator(bytes: Uint8Array, at: number): boolean {
-  let run = 0;
-  for (let p = at; p < bytes.length; p++) {
-    const c = bytes[p]!;
-    if (c === 0) return false;
-    if (c === UNDERSCORE) run++;
-    else if (run !== 0) {
-      if (run === 3 && p - 4 >= at) return true;
-      run = 0;
+  let p = at;
+  for (;;) {
+    const c = bytes[p];
+    if (c === undefined || c === 0) {
+      // The string may have ended between two probes: nothing was skipped past its NUL.
+      return false;
     }
+    if (c !== UNDERSCORE) {
+      // Probe 3 bytes on unless the NUL lies in between.
+      const c1 = bytes[p + 1];
+      if (c1 === undefined || c1 === 0) return false;
+      const c2 = bytes[p + 2];
+      if (c2 === undefined || c2 === 0) return false;
+      p += 3;
+      continue;
+    }
+    // An underscore: measure its run and check the bytes around it.
+    let start = p;
+    while (start > at && bytes[start - 1] === UNDERSCORE) start--;
+    let end = p;
+    while (bytes[end] === UNDERSCORE) end++;
+    if (end - start === 3 && start > at && bytes[end] !== 0 && bytes[end] !== undefined) return true;
+    if (bytes[end] === 0 || bytes[end] === undefined) return false;
+    p = end + 1;
   }
-  return false;
 }
 
-/** The table and local offset holding a global string offset (split BTF names may live in the base). */
-function locate(strings: StringTable, offset: number): { bytes: Uint8Array; at: number } {
+/** hasFlavorSeparator for a string of a base table (split BTF). */
+function hasFlavorSeparatorAt(strings: StringTable, offset: number): boolean {
   let t: StringTable | undefined = strings;
   while (t !== undefined && offset < t.start) t = t.base;
-  if (t === undefined) return { bytes: new Uint8Array(0), at: 0 };
-  return { bytes: t.bytes, at: offset - t.start };
+  return t !== undefined && hasFlavorSeparator(t.bytes, offset - t.start);
 }

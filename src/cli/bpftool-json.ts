@@ -117,6 +117,13 @@ export class BpftoolJson {
     return this.name(name).null();
   }
 
+  /** Takes what was written so far (text printed between writer calls goes after it); the writer's state is kept. */
+  flush(): string {
+    const out = this.#out;
+    this.#out = "";
+    return out;
+  }
+
   /** The document as bpftool ends it (jsonw_destroy adds a newline). */
   finish(): string {
     return this.#out + "\n";

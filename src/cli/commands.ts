@@ -7,7 +7,12 @@ export interface CommandModule {
 }
 
 export const objects: Record<string, () => Promise<CommandModule>> = {
+  btf: () => import("./btf.js"),
+  core: () => import("./core.js"),
   feature: () => import("./feature.js"),
+  link: () => import("./link.js"),
   map: () => import("./map.js"),
+  obj: () => import("./obj.js"),
   prog: () => import("./prog.js"),
+  run: () => import("./run.js"),
 };

@@ -1,10 +1,12 @@
 // corebpf map { show | list } [MAP] [-f] [-j|-p]; MAP := id N | pinned PATH | name NAME
+// corebpf map dump MAP [-j|-p] (map-dump.ts)
 //
 // Prints what bpftool 7.1 prints. Not printed: offload device ("offloaded_to")
 // and "pids" (this bpftool build has no pid iterator either).
 import { MapType, mapInfo, progTypeNames, readFdinfo, type MapInfo } from "../kernel/index.js";
-import { type CliContext } from "./args.js";
+import { type CliContext, matchKeyword } from "./args.js";
 import { BpftoolJson } from "./bpftool-json.js";
+import { runMapDump } from "./map-dump.js";
 import { runShow, showOutput, type ShowSpec } from "./show-common.js";
 
 interface Shown {
@@ -93,10 +95,13 @@ export function mapShowOutput(args: readonly string[], ctx: Pick<CliContext, "js
 
 const help =
   "Usage: corebpf map { show | list } [MAP]\n" +
+  "       corebpf map dump       MAP\n" +
   "       corebpf map help\n\n" +
   "       MAP := { id MAP_ID | pinned FILE | name MAP_NAME }\n" +
   "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} }\n";
 
 export function run(args: string[], ctx: CliContext): number {
+  const [verb, ...rest] = args;
+  if (verb !== undefined && matchKeyword(verb, ["show", "list", "dump", "help"], "command") === "dump") return runMapDump(rest, ctx);
   return runShow(spec, help, args, ctx);
 }

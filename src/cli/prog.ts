@@ -1,10 +1,12 @@
 // corebpf prog { show | list } [PROG] [-f] [-j|-p]; PROG := id N | pinned PATH | tag TAG | name NAME
+// corebpf prog { load | loadall } OBJ PATH ... (prog-load.ts)
 //
 // Prints what bpftool 7.1 prints. Not printed: offload device ("offloaded_to"),
 // "pids" (this bpftool build has no pid iterator either) and bpf_metadata_*
 // variables (need BTF value dumping).
 import { Fd, LE, btfInfo, btfTypeName, getFdById, programInfo, readFdinfo, type ProgramInfo } from "../kernel/index.js";
-import { type CliContext } from "./args.js";
+import { type CliContext, matchKeyword } from "./args.js";
+import { runLoad } from "./prog-load.js";
 import { BpftoolJson } from "./bpftool-json.js";
 import { bootTimeToEpoch, formatLocalTime, runShow, showOutput, type ShowSpec } from "./show-common.js";
 
@@ -118,10 +120,14 @@ export function progShowOutput(args: readonly string[], ctx: Pick<CliContext, "j
 
 const help =
   "Usage: corebpf prog { show | list } [PROG]\n" +
+  "       corebpf prog { load | loadall } OBJ  PATH [type TYPE] [map { idx IDX | name NAME } MAP] [pinmaps MAP_DIR]\n" +
   "       corebpf prog help\n\n" +
   "       PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }\n" +
   "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} }\n";
 
-export function run(args: string[], ctx: CliContext): number {
+export function run(args: string[], ctx: CliContext): number | Promise<number> {
+  const [verb, ...rest] = args;
+  const word = verb === undefined ? "show" : matchKeyword(verb, ["show", "list", "load", "loadall", "help"], "command");
+  if (word === "load" || word === "loadall") return runLoad(word === "loadall", rest, ctx);
   return runShow(spec, help, args, ctx);
 }

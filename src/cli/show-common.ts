@@ -82,7 +82,7 @@ function failAs(prefix: string, fn: () => number): number {
 }
 
 /** fds of the objects a selector designates (the caller closes them). */
-function selectFds<S>(spec: ShowSpec<S>, sel: Selector): number[] {
+export function selectFds<S>(spec: ShowSpec<S>, sel: Selector): number[] {
   if (sel.kind === "id") return [failAs(`${spec.byIdError} (${sel.id})`, () => getFdById(spec.kind, sel.id))];
   if (sel.kind === "pinned") return [failAs(`bpf obj get (${sel.path})`, () => objGet(sel.path))];
   const fds: number[] = [];

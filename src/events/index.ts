@@ -6,3 +6,14 @@ export { watchFd, watchBackend, useWatchBackend, uvBackendUnavailableReason, typ
 export { PerfBuffer, LostSamples, type PerfBufferOptions } from "./perf-buffer.js";
 export { openBpfOutputEvent, type BpfOutputOptions } from "./perf-event.js";
 export { btfDecoder, findRecordType, type BtfDecoderOptions } from "./decode.js";
+export {
+  ObjectRun,
+  type ObjectRunOptions,
+  type ProgramOutcome,
+  type EventStream,
+  type RunEvent,
+  type RunLost,
+  type RunRecord,
+  type RunTimings,
+} from "./run-object.js";
+export { RecordTypes, chooseRecordType, namedRecordType, preferredRecordNames, kernelTypeIds, type RecordFit, type RecordTypeChoice, type RecordTypeExclusions } from "./run-records.js";

@@ -70,7 +70,8 @@ export function fdObjectKind(fd: number): "prog" | "map" | "link" | "btf" | unde
   }
   if (target === "anon_inode:bpf-prog") return "prog";
   if (target === "anon_inode:bpf-map") return "map";
-  if (target === "anon_inode:bpf_link") return "link";
+  // A link fd is "bpf_link" when created and "bpf-link" when opened from a pin.
+  if (target === "anon_inode:bpf_link" || target === "anon_inode:bpf-link") return "link";
   if (target === "anon_inode:btf") return "btf";
   return undefined;
 }

@@ -73,6 +73,17 @@ export {
   rawIoctl,
   rawRead,
   rawFcntl,
+  rawSocket,
+  rawSocketpair,
+  rawBind,
+  rawSetsockopt,
+  rawSendto,
+  rawRecv,
+  rawWrite,
+  rawOpen,
+  rawSetns,
+  ifNameToIndex,
+  ifIndexToName,
   pageSize,
   clockGettime,
   Clock,
@@ -108,3 +119,17 @@ export {
   type BtfFileOptions,
   type BtfInputFormat,
 } from "./btf-files.js";
+
+// Loading objects, and maps typed by BTF.
+export * from "./loader/index.js";
+export { btfCodec, readBits, writeBits, type BtfCodec } from "./typed/btf-codec.js";
+export { btfMapCodecs, withKernelBtfCodecs, kernelObjectBtf } from "./typed/typed-map.js";
+
+// Attach: links and every way of attaching a program (tracepoints, kprobes,
+// uprobes, USDT, perf events, BTF tracing, XDP, tc, cgroups, sockets, netns,
+// section names). attach/index.ts lists the names one by one.
+export * from "./attach/index.js";
+export { usdtNotes, type UsdtNote } from "./usdt-notes.js";
+export { ensureTracefs, findTracefs, tracepointId, DynamicEvent } from "./tracefs.js";
+export { resolveFunction, functionFileOffset, resolveBinaryPath, addressToFileOffset, type ResolvedSymbol } from "./elf-symbols.js";
+export { NetlinkSocket, NetlinkMessage } from "./netlink.js";

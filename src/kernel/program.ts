@@ -140,6 +140,9 @@ function writeProgLoadAttr(spec: ProgramSpec, type: number, b: LoadBuffers, logL
   else if (spec.attachBtfObj !== undefined) attr.u32(ProgLoad.attach_btf_obj_fd, "attach_btf_obj_fd", fdOf(spec.attachBtfObj));
 }
 
+/** libbpf's PROG_LOAD_ATTEMPTS. */
+const PROG_LOAD_ATTEMPTS = 5;
+
 /** One BPF_PROG_LOAD; with `logSize` > 0 the log is captured and grown on ENOSPC. */
 function attemptLoad(spec: ProgramSpec, type: number, b: LoadBuffers, logLevel: number, logSize: number): LoadAttempt {
   let size = logSize;
@@ -147,7 +150,9 @@ function attemptLoad(spec: ProgramSpec, type: number, b: LoadBuffers, logLevel: 
     const log = size > 0 ? NativeBuffer.alloc(size) : undefined;
     try {
       writeProgLoadAttr(spec, type, b, logLevel, log);
-      const r = bpfTry(Cmd.PROG_LOAD);
+      // The verifier gives up with EAGAIN when a signal arrives (a profiler's SIGPROF, say): retry as libbpf does.
+      let r = bpfTry(Cmd.PROG_LOAD);
+      for (let tries = 1; r === -Errno.EAGAIN && tries < PROG_LOAD_ATTEMPTS; tries++) r = bpfTry(Cmd.PROG_LOAD);
       if (r >= 0) return { fd: r, errno: 0, log: log ? logLines(log.bytes) : [] };
       const errno = -r;
       if (log && errno === Errno.ENOSPC && size < 0x3fffffff) {

@@ -266,6 +266,94 @@ export function getU64(view: DataView, offset: number): number {
   return view.getUint32(offset + LO, LE) + view.getUint32(offset + HI, LE) * 4294967296;
 }
 
+// ---- attach layer: sockets (netlink, socket filters), files, interfaces ----
+// Integer-only prototypes (addresses as numbers) like the table above, except
+// the interface-name lookups, which are not on any hot path.
+const attachFns = {
+  socket: libc.func("int socket(int domain, int type, int protocol)") as (domain: number, type: number, protocol: number) => number,
+  socketpair: libc.func("int socketpair(int domain, int type, int protocol, uintptr_t sv)") as (domain: number, type: number, protocol: number, sv: number) => number,
+  bind: libc.func("int bind(int fd, uintptr_t addr, uint32_t len)") as (fd: number, addr: number, len: number) => number,
+  setsockopt: libc.func("int setsockopt(int fd, int level, int name, uintptr_t value, uint32_t len)") as (
+    fd: number,
+    level: number,
+    name: number,
+    value: number,
+    len: number,
+  ) => number,
+  sendto: libc.func("intptr_t sendto(int fd, uintptr_t buf, size_t len, int flags, uintptr_t addr, uint32_t addrlen)") as (
+    fd: number,
+    buf: number,
+    len: number,
+    flags: number,
+    addr: number,
+    addrlen: number,
+  ) => number,
+  recv: libc.func("intptr_t recv(int fd, uintptr_t buf, size_t len, int flags)") as (fd: number, buf: number, len: number, flags: number) => number,
+  write: libc.func("intptr_t write(int fd, uintptr_t buf, size_t count)") as (fd: number, buf: number, count: number) => number,
+  open: libc.func("int open(const char *path, int flags, int mode)") as (path: string, flags: number, mode: number) => number,
+  setns: libc.func("int setns(int fd, int nstype)") as (fd: number, nstype: number) => number,
+  ifNameToIndex: libc.func("unsigned int if_nametoindex(const char *name)") as (name: string) => number,
+  ifIndexToName: libc.func("uintptr_t if_indextoname(unsigned int index, uintptr_t buf)") as (index: number, buf: number) => number,
+};
+
+/** socket(2); the fd or -1 (errno). */
+export function rawSocket(domain: number, type: number, protocol: number): number {
+  return attachFns.socket(domain, type, protocol);
+}
+
+/** socketpair(2) into `sv` (two ints of native memory); 0 or -1 (errno). */
+export function rawSocketpair(domain: number, type: number, protocol: number, sv: number): number {
+  return attachFns.socketpair(domain, type, protocol, sv);
+}
+
+/** bind(2) to the sockaddr at `addr`. */
+export function rawBind(fd: number, addr: number, len: number): number {
+  return attachFns.bind(fd, addr, len);
+}
+
+/** setsockopt(2) with the option value at `value`. */
+export function rawSetsockopt(fd: number, level: number, name: number, value: number, len: number): number {
+  return attachFns.setsockopt(fd, level, name, value, len);
+}
+
+/** sendto(2); bytes sent or -1 (errno). `addr` 0 sends to the connected peer. */
+export function rawSendto(fd: number, buf: number, len: number, flags: number, addr: number, addrlen: number): number {
+  return attachFns.sendto(fd, buf, len, flags, addr, addrlen);
+}
+
+/** recv(2); bytes received or -1 (errno). */
+export function rawRecv(fd: number, buf: number, len: number, flags: number): number {
+  return attachFns.recv(fd, buf, len, flags);
+}
+
+/** write(2) from native memory. */
+export function rawWrite(fd: number, buf: number, count: number): number {
+  return attachFns.write(fd, buf, count);
+}
+
+/** open(2); the fd or -1 (errno). */
+export function rawOpen(path: string, flags: number, mode = 0): number {
+  return attachFns.open(path, flags, mode);
+}
+
+/** setns(2) of the calling thread (the one running JavaScript). */
+export function rawSetns(fd: number, nstype: number): number {
+  return attachFns.setns(fd, nstype);
+}
+
+/** if_nametoindex(3) in this process's network namespace; 0 when there is no such interface. */
+export function ifNameToIndex(name: string): number {
+  return attachFns.ifNameToIndex(name);
+}
+
+/** if_indextoname(3) in this process's network namespace; undefined when there is no such interface. */
+export function ifIndexToName(index: number): string | undefined {
+  using buf = NativeBuffer.alloc(32);
+  if (attachFns.ifIndexToName(index >>> 0, buf.address) === 0) return undefined;
+  const end = buf.bytes.indexOf(0);
+  return new TextDecoder().decode(buf.bytes.subarray(0, end < 0 ? 16 : end));
+}
+
 // ---- events: epoll for the fd watcher's worker fallback (src/events) ---------
 // A table of its own, so that additions elsewhere in this file merge cleanly.
 const epollFns = {

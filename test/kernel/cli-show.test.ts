@@ -6,26 +6,10 @@ import { mkdirSync, rmSync } from "node:fs";
 import { mapShowOutput } from "../../src/cli/map.js";
 import { progShowOutput } from "../../src/cli/prog.js";
 import { BtfBlob, BtfHandle, BtfKind, Fd, Map, MapFlags, Program, enableStats, ensureBpffs, u32Codec } from "../../src/kernel/index.js";
-import { bpftoolSkip, packet, returnProgram, runBpftool } from "./support.js";
+import { bpftoolSkip, packet, returnProgram, runBpftool, sameAsBpftool, showStyles } from "./support.js";
 
 const skip = bpftoolSkip();
-const styles = [
-  { flags: [] as string[], ctx: { json: false, pretty: false } },
-  { flags: ["-j"], ctx: { json: true, pretty: false } },
-  { flags: ["-p"], ctx: { json: true, pretty: true } },
-];
-
-/** Compares, retrying when another process changed the kernel's objects between the two runs. */
-function sameAsBpftool(ours: () => string, theirs: () => string, what: string): void {
-  let a = "";
-  let b = "";
-  for (let attempt = 0; attempt < 3; attempt++) {
-    a = ours();
-    b = theirs();
-    if (a === b) return;
-  }
-  assert.equal(a, b, what);
-}
+const styles = showStyles;
 
 test("prog show and map show match bpftool for programs and maps of several kinds", { skip }, () => {
   const dir = `${ensureBpffs()}/corebpf-show-${process.pid}`;

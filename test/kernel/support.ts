@@ -1,5 +1,6 @@
 // Shared by the kernel tests: the probed reason to skip, tiny programs, and
 // counters of the process's fds and the kernel's loaded objects.
+import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { encodeInsns, exit, hasBpfPrivilege, ids, mov64Imm, rawBpf, lastErrno, Errno } from "../../src/kernel/index.js";
@@ -32,6 +33,25 @@ export function bpftoolSkip(): string | false {
 /** Runs bpftool with `args` and returns stdout. */
 export function runBpftool(args: readonly string[]): string {
   return execFileSync("bpftool", args, { encoding: "utf8", maxBuffer: 1 << 28 });
+}
+
+/** The three output styles of show commands: plain, -j, -p (flags for bpftool, context for corebpf). */
+export const showStyles = [
+  { flags: [] as string[], ctx: { json: false, pretty: false } },
+  { flags: ["-j"], ctx: { json: true, pretty: false } },
+  { flags: ["-p"], ctx: { json: true, pretty: true } },
+];
+
+/** Compares, retrying when another process changed the kernel's objects between the two runs. */
+export function sameAsBpftool(ours: () => string, theirs: () => string, what: string): void {
+  let a = "";
+  let b = "";
+  for (let attempt = 0; attempt < 3; attempt++) {
+    a = ours();
+    b = theirs();
+    if (a === b) return;
+  }
+  assert.equal(a, b, what);
 }
 
 /** "r0 = value; exit" as socket-filter bytes. */

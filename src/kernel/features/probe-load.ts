@@ -16,6 +16,8 @@ export interface ProbeLoadOptions {
   /** Capture a verifier log of this many bytes at level 1. */
   logSize?: number;
   /** Map fds referenced by ld_imm64 (already in the instructions). */
+  /** Keep the program: its fd is returned in `fd` (the caller closes it). */
+  keep?: boolean;
 }
 
 export interface ProbeLoadResult {
@@ -24,6 +26,8 @@ export interface ProbeLoadResult {
   errno: number;
   /** The log text (when requested). */
   log: string;
+  /** The program's fd when `keep` was asked and the load worked. */
+  fd?: number;
 }
 
 const license = new TextEncoder().encode("GPL\0");
@@ -51,7 +55,7 @@ export function probeLoad(type: number, insns: ReadonlyArray<Insn | readonly Ins
     .u32(ProgLoad.expected_attach_type, "expected_attach_type", opts.expectedAttachType ?? 0)
     .u32(ProgLoad.attach_btf_id, "attach_btf_id", opts.attachBtfId ?? 0);
   const r = bpfTry(Cmd.PROG_LOAD);
-  if (r >= 0) rawClose(r);
+  if (r >= 0 && !opts.keep) rawClose(r);
   const log = logSize > 0 ? logLines(mem.bytes.subarray(code.length + 8)).join("\n") : "";
-  return { ok: r >= 0, errno: r < 0 ? -r : 0, log };
+  return { ok: r >= 0, errno: r < 0 ? -r : 0, log, ...(r >= 0 && opts.keep ? { fd: r } : {}) };
 }
