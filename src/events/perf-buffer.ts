@@ -167,23 +167,25 @@ export class PerfBuffer<T = Uint8Array> extends EventConsumer<T, T | LostSamples
     const ringEnd = r.size;
     const dataStart = r.dataStart;
     const cpu = r.cpu;
-    let tail = r.tail;
-    let avail = (Atomics.load(r.meta32, HEAD_WORD) - tail) >>> 0;
+    // Small integers in the loop (a position in the ring, bytes taken): the
+    // 64-bit tail, a JS number that may not fit 32 bits, is updated once.
+    const avail = (Atomics.load(r.meta32, HEAD_WORD) - r.tail) >>> 0;
+    let pos = r.tail & mask;
+    let taken = 0;
     let n = 0;
     let samples = 0;
     try {
-      while (avail > 0 && n < limit) {
-        const pos = tail & mask;
+      while (taken < avail && n < limit) {
         const at = dataStart + pos; // a header never wraps: records are 8-aligned, the ring a multiple of 8
         // perf_event_header in native byte order: u32 type, u16 misc, u16 size.
         const type = words[at >>> 2]!;
         const size = halves[(at + 6) >>> 1]!;
-        if (size < 8 || size > avail) throw this.#corrupt(r, `record of ${size} bytes with ${avail} published`);
+        if (size < 8 || size > avail - taken) throw this.#corrupt(r, `record of ${size} bytes with ${avail - taken} published`);
         // Consumed before the callback runs (a throwing callback cannot wedge
         // the ring); the kernel learns of it when data_tail is published.
-        tail += size;
-        avail -= size;
-        if (type === PERF_RECORD_SAMPLE && pos + size <= ringEnd) {
+        taken += size;
+        const wraps = pos + size > ringEnd;
+        if (type === PERF_RECORD_SAMPLE && !wraps) {
           const raw = words[(at + 8) >>> 2]!;
           if (12 + raw > size) throw this.#corrupt(r, `sample of ${raw} bytes in a ${size}-byte record`);
           n++;
@@ -193,11 +195,12 @@ export class PerfBuffer<T = Uint8Array> extends EventConsumer<T, T | LostSamples
           n++;
           if (type === PERF_RECORD_SAMPLE) samples++;
         }
+        pos = (pos + size) & mask;
         if (this.closing) break; // the mappings stay until this drain unwinds
       }
     } finally {
       this.received += samples;
-      r.tail = tail;
+      r.tail += taken;
       publishTail(r);
     }
     return n;

@@ -35,10 +35,20 @@ export function openFdCount(): number {
   return readdirSync("/proc/self/fd").length;
 }
 
-/** Lines of /proc/self/maps, and those that map BPF maps or perf events. */
-export function mappings(): { total: number; kernel: number } {
+/**
+ * From /proc/self/maps: all lines, those mapping BPF maps or perf events, and
+ * the bytes of read-only anonymous private memory, which is what a released
+ * buffer's inert placeholder is until its views are collected (the heap's
+ * own mappings are writable or inaccessible, and come and go with GC).
+ */
+export function mappings(): { total: number; kernel: number; inertBytes: number } {
   const lines = readFileSync("/proc/self/maps", "utf8").trim().split("\n");
-  return { total: lines.length, kernel: lines.filter((l) => /anon_inode:(bpf|\[perf_event\])/.test(l)).length };
+  let inertBytes = 0;
+  for (const line of lines) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) r--p \S+ 00:00 0\s*$/.exec(line);
+    if (m !== null) inertBytes += parseInt(m[2]!, 16) - parseInt(m[1]!, 16);
+  }
+  return { total: lines.length, kernel: lines.filter((l) => /anon_inode:(bpf|\[perf_event\])/.test(l)).length, inertBytes };
 }
 
 /** A full garbage collection (released mappings are unmapped when their views are collected). */
