@@ -276,3 +276,38 @@ export const commandNames: readonly string[] = [
   "iter_create", "link_detach", "prog_bind_map", "token_create", "prog_stream_read_by_fd",
   "prog_assoc_struct_ops",
 ];
+
+/** map_flags of BPF_MAP_CREATE. */
+export const MapFlags = {
+  NO_PREALLOC: 1 << 0,
+  NO_COMMON_LRU: 1 << 1,
+  NUMA_NODE: 1 << 2,
+  RDONLY: 1 << 3,
+  WRONLY: 1 << 4,
+  STACK_BUILD_ID: 1 << 5,
+  ZERO_SEED: 1 << 6,
+  RDONLY_PROG: 1 << 7,
+  WRONLY_PROG: 1 << 8,
+  CLONE: 1 << 9,
+  MMAPABLE: 1 << 10,
+  PRESERVE_ELEMS: 1 << 11,
+  INNER_MAP: 1 << 12,
+  LINK: 1 << 13,
+  PATH_FD: 1 << 14,
+  VTYPE_BTF_OBJ_FD: 1 << 15,
+  TOKEN_FD: 1 << 16,
+  SEGV_ON_FAULT: 1 << 17,
+  NO_USER_CONV: 1 << 18,
+} as const;
+
+/** prog_flags of BPF_PROG_LOAD. */
+export const ProgFlags = {
+  STRICT_ALIGNMENT: 1 << 0,
+  ANY_ALIGNMENT: 1 << 1,
+  TEST_RND_HI32: 1 << 2,
+  TEST_STATE_FREQ: 1 << 3,
+  SLEEPABLE: 1 << 4,
+  XDP_HAS_FRAGS: 1 << 5,
+  XDP_DEV_BOUND_ONLY: 1 << 6,
+  TEST_REG_INVARIANTS: 1 << 7,
+} as const;

@@ -20,7 +20,7 @@ import { LE, getU64, pageSize } from "../kernel/sys.js";
 import { MapType } from "../kernel/uapi.js";
 import { EventConsumer, type ConsumerOptions, type RawHandler } from "./consumer.js";
 import { openMapFd } from "./map-fd.js";
-import { SharedMapping } from "./mapping.js";
+import { SharedMapping } from "../kernel/shared-mapping.js";
 import { MmapPage, PERF_RECORD_LOST, PERF_RECORD_SAMPLE, openBpfOutputEvent, type BpfOutputOptions } from "./perf-event.js";
 import { LO_WORD } from "./positions.js";
 
@@ -106,7 +106,7 @@ export class PerfBuffer<T = Uint8Array> extends EventConsumer<T, T | LostSamples
     const page = pageSize();
     let mapping: SharedMapping | undefined;
     try {
-      mapping = SharedMapping.map(fd.value, (1 + pages) * page, true, 0, `${this.label} cpu ${cpu}`);
+      mapping = SharedMapping.map(fd.value, (1 + pages) * page, { writable: true, what: `${this.label} cpu ${cpu}` });
       const view = new DataView(mapping.buffer);
       const dataStart = getU64(view, MmapPage.data_offset) || page;
       const size = getU64(view, MmapPage.data_size) || pages * page;

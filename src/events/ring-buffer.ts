@@ -29,7 +29,7 @@ import { type FdLike } from "../kernel/fd.js";
 import { pageSize } from "../kernel/sys.js";
 import { MapType } from "../kernel/uapi.js";
 import { EventConsumer, type ConsumerOptions, type RawHandler } from "./consumer.js";
-import { SharedMapping } from "./mapping.js";
+import { SharedMapping } from "../kernel/shared-mapping.js";
 import { openMapFd, type OwnedMap } from "./map-fd.js";
 import { LO_WORD, PLAIN_LOADS_ACQUIRE } from "./positions.js";
 
@@ -206,8 +206,8 @@ function openRing(map: FdLike, index: number): Ring {
   const what = `ring buffer '${owned.info.name}'`;
   let consumerPage: SharedMapping | undefined;
   try {
-    consumerPage = SharedMapping.map(owned.fd.value, page, true, 0, what);
-    const data = SharedMapping.map(owned.fd.value, page + 2 * size, false, page, what);
+    consumerPage = SharedMapping.map(owned.fd.value, page, { writable: true, what });
+    const data = SharedMapping.map(owned.fd.value, page + 2 * size, { writable: false, offset: page, what });
     const cons64 = new BigInt64Array(consumerPage.buffer, 0, 1);
     const cons = Number(BigInt.asUintN(64, Atomics.load(cons64, 0)));
     return {

@@ -6,32 +6,20 @@
 // range itself is released when the last view is garbage collected.
 // Read-only mappings (frozen maps) expose no writable view at all, since a
 // write through one would crash the process instead of throwing.
-import koffi from "koffi";
 import { CoreBpfError } from "../errors.js";
-import { errnoName } from "./errno.js";
-import { MapMode, Prot, lastErrno, pageSize, rawMmap, rawMmapAt, rawMunmap } from "./sys.js";
-
-interface Mapping {
-  address: number;
-  length: number;
-}
-
-const unmapWhenCollected = new FinalizationRegistry<Mapping>((m) => {
-  rawMunmap(m.address, m.length);
-});
+import { SharedMapping } from "./shared-mapping.js";
+import { pageSize } from "./sys.js";
 
 export class MapMemory {
   /** Bytes mapped (a whole number of pages). */
   readonly length: number;
   /** Whether writes are allowed (false for frozen or read-only maps). */
   readonly writable: boolean;
-  #buffer: ArrayBuffer | undefined;
-  readonly #address: number;
+  readonly #mapping: SharedMapping;
 
-  private constructor(buffer: ArrayBuffer, address: number, writable: boolean) {
-    this.#buffer = buffer;
-    this.#address = address;
-    this.length = buffer.byteLength;
+  private constructor(mapping: SharedMapping, writable: boolean) {
+    this.#mapping = mapping;
+    this.length = mapping.length;
     this.writable = writable;
   }
 
@@ -39,22 +27,14 @@ export class MapMemory {
   static map(fd: number, length: number, writable: boolean, what = "map"): MapMemory {
     const page = pageSize();
     const size = Math.max(page, Math.ceil(length / page) * page);
-    const prot = writable ? Prot.READ | Prot.WRITE : Prot.READ;
-    const address = rawMmap(size, prot, MapMode.SHARED, fd, 0);
-    if (address === -1 || address < 0) {
-      const errno = lastErrno();
-      throw new CoreBpfError(errnoName(errno), `${what}: mmap of ${size} bytes failed (${errnoName(errno)})`, {
-        hint: writable ? "the map must be created with BPF_F_MMAPABLE and not be frozen or read-only" : "the map must be created with BPF_F_MMAPABLE",
-      });
-    }
-    const buffer = koffi.view(BigInt(address), size);
-    unmapWhenCollected.register(buffer, { address, length: size });
-    return new MapMemory(buffer, address, writable);
+    const hint = writable ? "the map must be created with BPF_F_MMAPABLE and not be frozen or read-only" : "the map must be created with BPF_F_MMAPABLE";
+    // Views of a writable map stay writable after close (into the placeholder), never a fault.
+    return new MapMemory(SharedMapping.map(fd, size, { writable, writableAfterRelease: writable, what, hint }), writable);
   }
 
   #live(): ArrayBuffer {
-    if (this.#buffer === undefined) throw new CoreBpfError("CLOSED", "map memory is closed");
-    return this.#buffer;
+    if (this.#mapping.released) throw new CoreBpfError("CLOSED", "map memory is closed");
+    return this.#mapping.buffer;
   }
 
   #writableBuffer(): ArrayBuffer {
@@ -94,18 +74,12 @@ export class MapMemory {
   }
 
   get closed(): boolean {
-    return this.#buffer === undefined;
+    return this.#mapping.released;
   }
 
   /** Detaches the map: earlier views now see inert zeroed memory (idempotent). */
   close(): void {
-    if (this.#buffer === undefined) return;
-    this.#buffer = undefined;
-    const r = rawMmapAt(this.#address, this.length, Prot.READ | Prot.WRITE, MapMode.PRIVATE | MapMode.ANONYMOUS, -1, 0);
-    if (r !== this.#address) {
-      // Could not swap in anonymous memory: keep the map mapped rather than leave a hole.
-      throw new CoreBpfError(errnoName(lastErrno()), "map memory: cannot detach the mapping");
-    }
+    this.#mapping.release();
   }
 
   [Symbol.dispose](): void {
