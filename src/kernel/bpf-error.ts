@@ -13,6 +13,8 @@ export interface ErrorContext extends ErrorWhere {
   field?: string;
   /** Replaces the generic advice. */
   hint?: string;
+  /** Replaces the generic advice for EINVAL only: what an invalid-argument rejection means at this call. */
+  invalidHint?: string;
   cause?: unknown;
 }
 
@@ -66,7 +68,11 @@ function adviceFor(cmd: number, errno: number, ctx: ErrorContext): string | unde
       if (cmd === Cmd.OBJ_GET) return "nothing is pinned at this path";
       return undefined;
     case Errno.EEXIST:
-      return elemCommands.has(cmd) ? "the element exists and BPF_NOEXIST was given" : "the object already exists";
+      if (elemCommands.has(cmd)) return "the element exists and BPF_NOEXIST was given";
+      if (cmd === Cmd.LINK_CREATE || cmd === Cmd.PROG_ATTACH) {
+        return "something is already attached there (this program to the same hook, or an exclusive attachment): detach it first";
+      }
+      return "the object already exists";
     case Errno.ENOSPC:
       return elemCommands.has(cmd) ? "the map is full (max_entries reached)" : "a buffer was too small";
     case Errno.EBADF:
@@ -89,10 +95,10 @@ function adviceFor(cmd: number, errno: number, ctx: ErrorContext): string | unde
 
 /** The error for bpf(cmd) failing with errno. */
 export function bpfError(cmd: number, errno: number, ctx: ErrorContext = {}): SyscallError {
-  const { object, field, hint, cause, ...where } = ctx;
+  const { object, field, hint, invalidHint, cause, ...where } = ctx;
   const name = errnoName(errno);
   const message = `${object ? object + ": " : ""}${commandName(cmd)}: ${errnoMessage(errno)} (${name})`;
-  const options = { ...where, hint: hint ?? adviceFor(cmd, errno, ctx), cause };
+  const options = { ...where, hint: hint ?? (errno === Errno.EINVAL ? invalidHint : undefined) ?? adviceFor(cmd, errno, ctx), cause };
   if (errno === Errno.EPERM || errno === Errno.EACCES) {
     const privileged = missingBpfCapabilities().length === 0;
     if (privileged && (elemCommands.has(cmd) || cmd === Cmd.MAP_FREEZE)) {

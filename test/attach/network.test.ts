@@ -132,6 +132,18 @@ test("tc: tcx ingress link and a netlink cls_bpf egress filter both count; closi
   assert.deepEqual(await linksGone(links), []);
 });
 
+test("tcx: the same program attached twice to one hook gives EEXIST saying something is already attached", { skip }, () => {
+  using ns = makeNetns();
+  using map = counterMap();
+  using prog = counterProgram("sched_cls", map, { ret: 0, name: "tc_twice" });
+  using first = attachTc(prog, ns.b, { direction: "ingress", netns: ns.path });
+  assert.equal(first.kind, "tcx");
+  assert.throws(
+    () => attachTc(prog, ns.b, { direction: "ingress", netns: ns.path }),
+    (err: Error & { errno?: string; hint?: string }) => err.errno === "EEXIST" && /already attached/.test(err.hint ?? ""),
+  );
+});
+
 test("tc netlink filter: update replaces the program in place", { skip }, async () => {
   using ns = makeNetns();
   using mapA = counterMap();

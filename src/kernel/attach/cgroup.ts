@@ -36,7 +36,7 @@ export function attachCgroup(program: FdLike, cgroup: string | FdLike, attachTyp
   if (via === "link" && !probeCgroupLink()) throw new NotSupportedError("cgroup_link", `${what}: this kernel has no cgroup links (Linux 5.7+)`, { hint: "use via 'attach' or 'auto'" });
   if (via === "link" || (via === "auto" && probeCgroupLink())) {
     return Link.create("cgroup", program, fdOf(target), type, {
-      ctx: { object: what, hint: "the program's expected attach type must match, and the path must be a cgroup v2 directory" },
+      ctx: { object: what, invalidHint: "the program's expected attach type must match, and the path must be a cgroup v2 directory" },
     });
   }
   return ProgAttachment.attach("cgroup", program, target, type, options.attachFlags ?? AttachFlags.ALLOW_MULTI);

@@ -209,7 +209,7 @@ export function attachToPerfEvent(kind: string, program: FdLike, event: Fd, owne
       const cookie = options.cookie ?? 0;
       const fd = Link.createFd(program, event.value, AttachType.PERF_EVENT, {
         extra: (a) => a.u64(LinkCreate.perf_event_bpf_cookie, "perf_event.bpf_cookie", cookie),
-        ctx: { object: kind, hint: "the program type must match the event (tracepoint, kprobe/uprobe, perf_event)" },
+        ctx: { object: kind, invalidHint: "the program type must match the event (tracepoint, kprobe/uprobe, perf_event)" },
       });
       const link = new Link(new Fd(fd), kind, all);
       try {

@@ -106,7 +106,7 @@ export function attachTc(program: FdLike, iface: number | string, options: TcOpt
         extra: (a) => {
           if (anchor !== undefined) a.u32(LinkCreate.relative_fd, "tcx.relative_fd", fdOf(anchor));
         },
-        ctx: { object: what, hint: "the program must be a sched_cls program" },
+        ctx: { object: what, invalidHint: "the program must be a sched_cls program" },
       });
     }
     if (options.before !== undefined || options.after !== undefined) throw new CoreBpfError("BAD_ARGUMENT", `${what}: 'before'/'after' need tcx (Linux 6.6+); use priority with netlink`);

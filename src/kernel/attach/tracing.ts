@@ -122,7 +122,7 @@ export function attachIter(program: FdLike, options: IterOptions = {}): Link {
     extra: (a) => {
       if (used > 0) a.u64(LinkCreate.iter_info, "iter_info", info.address).u32(LinkCreate.iter_info_len, "iter_info_len", used);
     },
-    ctx: { object: "iter", hint: "the program must be loaded for an iterator target (tracingTarget('iter', ...))" },
+    ctx: { object: "iter", invalidHint: "the program must be loaded for an iterator target (tracingTarget('iter', ...))" },
   });
 }
 
