@@ -2,23 +2,18 @@
 // index, and looking up task_struct with every member resolved, beside libbpf
 // doing the same (btf__parse, btf__find_by_name_kind, member walk) in a small
 // C program compiled here and timed in-process with clock_gettime.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Btf, BtfKind, resolveSize } from "../src/btf/index.js";
+import { CReference, firstLine, median } from "./support.js";
 
 const KERNEL_BTF = "/sys/kernel/btf/vmlinux";
 const RUNS = 31;
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const ms = (x: number) => `${x.toFixed(3)} ms`;
 const mib = (x: number) => `${(x / 2 ** 20).toFixed(1)} MiB`;
 const row = (what: string, ours: string, ref: string, ratio: number) =>
@@ -51,16 +46,12 @@ function lastNamedStruct(btf: Btf): string {
 
 function libbpfReference(late: string): Record<string, number[]> | string {
   if (!existsSync("/usr/include/bpf/btf.h")) return "libbpf-dev is not installed";
-  const dir = mkdtempSync(join(tmpdir(), "corebpf-bench-"));
   try {
-    const exe = join(dir, "btf-open");
-    execFileSync("gcc", ["-O2", "-o", exe, join(repoRoot, "bench/c/btf-open.c"), "-lbpf"], { stdio: "pipe" });
-    const out = execFileSync(exe, [KERNEL_BTF, String(RUNS), late], { encoding: "utf8" });
+    using ref = new CReference("btf-open.c", ["-lbpf"]);
+    const out = ref.run([KERNEL_BTF, String(RUNS), late]);
     return Object.fromEntries(out.trim().split("\n").map((l) => { const [k, ...v] = l.split(" "); return [k!, v.map(Number)]; }));
   } catch (err) {
-    return `cannot build or run the libbpf reference: ${(err as Error).message.split("\n")[0]}`;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    return `cannot build or run the libbpf reference: ${firstLine(err)}`;
   }
 }
 

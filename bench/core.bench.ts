@@ -8,23 +8,18 @@
 //   with opening:   reading and parsing the target BTF included
 // and, for scale, libbpf's bpf_object__open_file + bpf_object__prepare (which
 // also creates the maps and loads the object's BTF into the kernel).
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Btf } from "../src/btf/index.js";
 import { relocateObject } from "../src/core/index.js";
 import { parseObject } from "../src/obj/index.js";
+import { CReference, LIBBPF_18, firstLine, median, repoRoot, staticLibbpf18 } from "./support.js";
 
 const KERNEL_BTF = "/sys/kernel/btf/vmlinux";
 const RUNS = 31;
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const OBJECT = join(repoRoot, "bpf", "test", "core_large.bpf.o");
-const LIBBPF_DIR = process.env.LIBBPF_DIR ?? "/work/ref/libbpf-1.8/usr";
 const LIBBPF_SRC = process.env.LIBBPF_SRC ?? "/work/ref/linux-source-7.2/tools/lib/bpf";
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const ms = (x: number) => `${x.toFixed(3)} ms`;
 const row = (what: string, ours: string, ref: string, ratio: string) => console.log(`${what.padEnd(40)} ${ours.padStart(12)} ${ref.padStart(12)} ${ratio.padStart(8)}`);
 
@@ -34,18 +29,14 @@ function readBytes(path: string): Uint8Array {
 }
 
 function libbpfReference(): Record<string, number> | string {
-  const lib = join(LIBBPF_DIR, "lib64", "libbpf.a");
-  if (!existsSync(lib) || !existsSync(join(LIBBPF_SRC, "relo_core.h"))) return `no static libbpf 1.8 and its sources (LIBBPF_DIR=${LIBBPF_DIR}, LIBBPF_SRC=${LIBBPF_SRC})`;
-  const dir = mkdtempSync(join(tmpdir(), "corebpf-bench-"));
+  const libbpf = staticLibbpf18();
+  if (libbpf === undefined || !existsSync(join(LIBBPF_SRC, "relo_core.h"))) return `no static libbpf 1.8 and its sources (LIBBPF_DIR=${LIBBPF_18}, LIBBPF_SRC=${LIBBPF_SRC})`;
   try {
-    const exe = join(dir, "core-relocate");
-    execFileSync("gcc", ["-O2", `-I${join(LIBBPF_DIR, "include")}`, `-I${LIBBPF_SRC}`, "-o", exe, join(repoRoot, "bench/c/core-relocate.c"), lib, "-lelf", "-lz"], { stdio: "pipe" });
-    const out = execFileSync(exe, [OBJECT, KERNEL_BTF, String(RUNS)], { encoding: "utf8" });
+    using ref = new CReference("core-relocate.c", [`-I${LIBBPF_SRC}`, ...libbpf]);
+    const out = ref.run([OBJECT, KERNEL_BTF, String(RUNS)]);
     return Object.fromEntries(out.trim().split("\n").map((l) => { const [k, v] = l.split(" "); return [k!, Number(v)]; }));
   } catch (err) {
-    return `cannot build or run the libbpf reference: ${(err as Error).message.split("\n")[0]}`;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    return `cannot build or run the libbpf reference: ${firstLine(err)}`;
   }
 }
 

@@ -15,14 +15,13 @@
 //  - wakeup latency: one record every 500 us; consumer clock (CLOCK_MONOTONIC)
 //    minus the record's bpf_ktime_get_ns(), p50 and p99.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { BtfBuilder } from "../src/btf/index.js";
 import { LE, Map, ensureBpffs, hasBpfPrivilege, possibleCpuCount, type Program } from "../src/kernel/index.js";
 import { PerfBuffer, RingBuffer, btfDecoder, watchBackend, type EventConsumer } from "../src/events/index.js";
+import { CReference, median } from "./support.js";
 import { counter, countersMap, producerProgram, resetCounters, type Emit } from "../test/events/programs.js";
 
 const RECORD = 64;
@@ -31,9 +30,7 @@ const STREAM = 2_000_000;
 const LATENCY = 2000;
 const ROUNDS = 9;
 const PERF_PAGES = 8192; // 32 MiB per CPU: the drain fills one CPU's ring
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
 const row = (what: string, ours: string, ref: string, ratio?: number) =>
   console.log(`${what.padEnd(46)} ${ours.padStart(14)} ${ref.padStart(14)} ${ratio === undefined ? "" : `${ratio.toFixed(2).padStart(7)}x`}`);
@@ -312,16 +309,13 @@ export async function run(): Promise<void> {
     console.log("skipped: libbpf-dev is not installed (the C reference consumer needs it)");
     return;
   }
-  const dir = mkdtempSync(join(tmpdir(), "corebpf-bench-events-"));
+  using consumer = new CReference("events.c", ["-lbpf"]);
   const pins = join(ensureBpffs(), `corebpf-bench-events-${process.pid}`);
   try {
-    const exe = join(dir, "events");
-    execFileSync("gcc", ["-O2", "-o", exe, join(repoRoot, "bench/c/events.c"), "-lbpf"], { stdio: "pipe" });
     mkdirSync(pins, { recursive: true });
     // BENCH_EVENTS=ring or =perf runs one kind only.
-    for (const kind of kinds) if (!process.env["BENCH_EVENTS"] || kind.name.startsWith(process.env["BENCH_EVENTS"])) await benchKind(kind, exe, pins);
+    for (const kind of kinds) if (!process.env["BENCH_EVENTS"] || kind.name.startsWith(process.env["BENCH_EVENTS"])) await benchKind(kind, consumer.exe, pins);
   } finally {
     rmSync(pins, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -4,17 +4,13 @@
 // beside `bpftool prog loadall OBJ DIR` (bpftool 7.1, libbpf 1.1, whole
 // process) and libbpf 1.8 in process (a small C program built here against
 // /work/ref/libbpf-1.8 when present). Medians of RUNS.
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { BPFFS_DEFAULT, ensureBpffs, hasBpfPrivilege, loadObject } from "../src/kernel/index.js";
+import { CReference, LIBBPF_18, firstLine, median, repoRoot, staticLibbpf18 } from "./support.js";
 
 const RUNS = 21;
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const LIBBPF_18 = "/work/ref/libbpf-1.8";
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 function timeProcess(cmd: string, args: (dir: string) => string[]): number | string {
   const times: number[] = [];
@@ -32,16 +28,13 @@ function timeProcess(cmd: string, args: (dir: string) => string[]): number | str
 }
 
 function libbpfInProcess(object: string): number | string {
-  if (!existsSync(join(LIBBPF_18, "usr/lib64/libbpf.a"))) return "no libbpf 1.8 at /work/ref";
-  const dir = mkdtempSync(join(tmpdir(), "corebpf-bench-"));
+  const libbpf = staticLibbpf18();
+  if (libbpf === undefined) return `no static libbpf 1.8 at ${LIBBPF_18}`;
   try {
-    const exe = join(dir, "obj-load");
-    execFileSync("gcc", ["-O2", "-I", join(LIBBPF_18, "usr/include"), "-o", exe, join(repoRoot, "bench/c/obj-load.c"), join(LIBBPF_18, "usr/lib64/libbpf.a"), "-lelf", "-lz"], { stdio: "pipe" });
-    return Number(execFileSync(exe, [String(RUNS), object], { encoding: "utf8" })) / 1e6;
+    using ref = new CReference("obj-load.c", libbpf);
+    return Number(ref.run([String(RUNS), object])) / 1e6;
   } catch (err) {
-    return `cannot build or run the libbpf 1.8 reference: ${(err as Error).message.split("\n")[0]}`;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    return `cannot build or run the libbpf 1.8 reference: ${firstLine(err)}`;
   }
 }
 

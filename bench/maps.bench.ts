@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import koffi from "koffi";
 import { Map, NativeBuffer, SYS, attr, hasBpfPrivilege, rawBpf, setU64 } from "../src/kernel/index.js";
+import { median } from "./support.js";
 
 const OPS = 400_000;
 const ROUNDS = 5;
@@ -110,11 +111,6 @@ function koffiStyles(n: number): Record<string, number> {
     "void* prototype, address as BigInt": timeOps(n, () => pointerStyle(SYS.bpf, 1, attrBigint, 32)),
     "void* prototype, attr as Uint8Array": timeOps(n, () => pointerStyle(SYS.bpf, 1, attrCopy, 32)),
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 export async function run(): Promise<void> {

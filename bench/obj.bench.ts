@@ -4,17 +4,12 @@
 // bytes (which parses and links less: it links at prepare time) in a small C
 // program compiled here. Both sides work from memory; medians of RUNS.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { objectNameFromPath, parseObject } from "../src/obj/index.js";
+import { CReference, firstLine, median, repoRoot, staticLibbpf18 } from "./support.js";
 
 const RUNS = 201;
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const LIBBPF_18 = "/work/ref/libbpf-1.8";
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 function objects(): string[] {
   const dir = join(repoRoot, "bpf/test");
@@ -23,31 +18,18 @@ function objects(): string[] {
 
 /** libbpf's median ns per file, or a reason it could not run. */
 function reference(files: string[]): { ns: Map<string, number>; which: string } | string {
-  const dir = mkdtempSync(join(tmpdir(), "corebpf-bench-"));
+  const static18 = staticLibbpf18();
+  if (static18 === undefined && !existsSync("/usr/include/bpf/libbpf.h")) return "no libbpf to build the reference with";
   try {
-    const exe = join(dir, "obj-open");
-    const src = join(repoRoot, "bench/c/obj-open.c");
-    let which: string;
-    if (existsSync(join(LIBBPF_18, "usr/lib64/libbpf.a"))) {
-      execFileSync("gcc", ["-O2", "-I", join(LIBBPF_18, "usr/include"), "-o", exe, src, join(LIBBPF_18, "usr/lib64/libbpf.a"), "-lelf", "-lz"], { stdio: "pipe" });
-      which = "libbpf 1.8 (static)";
-    } else if (existsSync("/usr/include/bpf/libbpf.h")) {
-      execFileSync("gcc", ["-O2", "-o", exe, src, "-lbpf"], { stdio: "pipe" });
-      which = "system libbpf";
-    } else {
-      return "no libbpf to build the reference with";
-    }
-    const out = execFileSync(exe, [String(RUNS), ...files], { cwd: repoRoot, encoding: "utf8" });
+    using ref = new CReference("obj-open.c", static18 ?? ["-lbpf"]);
     const ns = new Map<string, number>();
-    for (const line of out.trim().split("\n")) {
+    for (const line of ref.run([String(RUNS), ...files]).trim().split("\n")) {
       const [file, value] = line.split(" ");
       if (value !== "error") ns.set(file!, Number(value));
     }
-    return { ns, which };
+    return { ns, which: static18 !== undefined ? "libbpf 1.8 (static)" : "system libbpf" };
   } catch (err) {
-    return `cannot build or run the libbpf reference: ${(err as Error).message.split("\n")[0]}`;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    return `cannot build or run the libbpf reference: ${firstLine(err)}`;
   }
 }
 
