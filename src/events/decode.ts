@@ -290,7 +290,7 @@ export function btfDecoder<T = Record<string, unknown>>(btf: Btf, type: number |
   const id = typeof type === "number" ? type : findRecordType(btf, type);
   const compiler = new Compiler(btf, options);
   const rid = skipModifiers(btf, id);
-  const need = btf.kind(rid) === BtfKind.STRUCT || btf.kind(rid) === BtfKind.UNION ? fixedPart(btf, rid) : resolveSize(btf, rid);
+  const need = btf.kind(rid) === BtfKind.STRUCT || btf.kind(rid) === BtfKind.UNION ? structLayout(btf, rid).fixed : resolveSize(btf, rid);
   const top = compiler.expr(rid, "o", 0);
   const source = `"use strict";\n${compiler.code}\nreturn function decode(v, o, s) { if (s < ${need}) h.short(s, ${need}); return ${top}; };`;
   const enums = compiler.enums;
@@ -298,13 +298,13 @@ export function btfDecoder<T = Record<string, unknown>>(btf: Btf, type: number |
   return new Function("h", source)(h) as Decoder<T>;
 }
 
-/** Bytes a record of a struct needs: its size, or up to its flexible array member. */
-function fixedPart(btf: Btf, id: number): number {
+/** Bytes a record of a struct or union needs: its size, or up to its flexible array member. */
+export function structLayout(btf: Btf, id: number): { fixed: number; flexible: boolean } {
   const t = btf.type(id) as CompositeType;
   const last = t.members[t.members.length - 1];
   if (last !== undefined) {
     const mid = skipModifiers(btf, last.type);
-    if (btf.kind(mid) === BtfKind.ARRAY && (btf.type(mid) as ArrayType).nelems === 0) return Math.floor(last.bitOffset / 8);
+    if (btf.kind(mid) === BtfKind.ARRAY && (btf.type(mid) as ArrayType).nelems === 0) return { fixed: Math.floor(last.bitOffset / 8), flexible: true };
   }
-  return t.size;
+  return { fixed: t.size, flexible: false };
 }

@@ -11,9 +11,8 @@ import type { Btf } from "../btf/btf.js";
 import { BtfKind } from "../btf/kinds.js";
 import { skipModifiers } from "../btf/resolve.js";
 import { children } from "../btf/traverse.js";
-import type { ArrayType, CompositeType } from "../btf/types.js";
 import type { Decoder } from "./consumer.js";
-import { btfDecoder, findRecordType } from "./decode.js";
+import { btfDecoder, findRecordType, structLayout } from "./decode.js";
 
 /** How a record's length relates to its type's size. */
 export type RecordFit =
@@ -33,19 +32,8 @@ export interface RecordTypeChoice {
   readonly alternatives: readonly string[];
 }
 
-/** Bytes a struct needs: its size, or up to its flexible array member. */
-function fixedSize(btf: Btf, id: number): { fixed: number; flexible: boolean } {
-  const t = btf.type(id) as CompositeType;
-  const last = t.members[t.members.length - 1];
-  if (last !== undefined) {
-    const mid = skipModifiers(btf, last.type);
-    if (btf.kind(mid) === BtfKind.ARRAY && (btf.type(mid) as ArrayType).nelems === 0) return { fixed: Math.floor(last.bitOffset / 8), flexible: true };
-  }
-  return { fixed: t.size, flexible: false };
-}
-
 function fits(btf: Btf, id: number, length: number, fit: RecordFit): boolean {
-  const { fixed, flexible } = fixedSize(btf, id);
+  const { fixed, flexible } = structLayout(btf, id);
   if (fixed === 0) return false;
   if (flexible) return fixed <= length;
   return fit === "exact" ? fixed === length : fixed <= length && length - fixed < 8;

@@ -1,5 +1,6 @@
 // Shared by the event tests: probed skip reasons, fd/mapping counters.
 import { readFileSync, readdirSync } from "node:fs";
+import koffi from "koffi";
 import { setTimeout as sleep } from "node:timers/promises";
 import { runInNewContext } from "node:vm";
 import { setFlagsFromString } from "node:v8";
@@ -71,5 +72,29 @@ export async function until(done: () => boolean, ms = 10_000): Promise<void> {
   while (!done()) {
     if (Date.now() > end) throw new Error("timed out waiting for events");
     await sleep(1);
+  }
+}
+
+const libc = koffi.load("libc.so.6");
+const getAffinity = libc.func("int sched_getaffinity(int pid, size_t size, _Out_ uint8_t *mask)") as (pid: number, size: number, mask: Uint8Array) => number;
+const setAffinity = libc.func("int sched_setaffinity(int pid, size_t size, const uint8_t *mask)") as (pid: number, size: number, mask: Uint8Array) => number;
+
+/**
+ * Runs `body` with this thread pinned to one CPU it may run on. A perf buffer
+ * has a ring per CPU: a test process that migrates between CPUs while it
+ * produces splits its samples (and their loss reports) across rings, which
+ * tests of order and of loss accounting must not see.
+ */
+export async function onOneCpu<T>(body: () => T | Promise<T>): Promise<T> {
+  const saved = new Uint8Array(128);
+  if (getAffinity(0, saved.length, saved) !== 0) throw new Error("sched_getaffinity failed");
+  const first = saved.findIndex((b) => b !== 0);
+  const one = new Uint8Array(saved.length);
+  one[first] = saved[first]! & -saved[first]!; // the lowest CPU allowed
+  if (setAffinity(0, one.length, one) !== 0) throw new Error("sched_setaffinity failed");
+  try {
+    return await body();
+  } finally {
+    setAffinity(0, saved.length, saved);
   }
 }
