@@ -6,7 +6,8 @@
 // Start-up matters here (a dump is one short process): raw BTF, the common
 // input, is parsed with the Btf module alone; the readers of compressed and
 // ELF inputs are loaded only when needed.
-import { readFileSync, writeSync } from "node:fs";
+import { writeSync } from "node:fs";
+import { readInputFile } from "../kernel/input-file.js";
 import { setFlagsFromString } from "node:v8";
 import { Btf } from "../btf/btf.js";
 import type { ChunkSink } from "../btf/dump-out.js";
@@ -116,10 +117,9 @@ async function loadFile(path: string, basePath: string | undefined): Promise<Btf
 async function parseFile(path: string, base: Btf | undefined, what: string): Promise<Btf> {
   let bytes: Uint8Array;
   try {
-    const b = readFileSync(path);
-    bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    bytes = readInputFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "EIO";
+    const code = (err as CoreBpfError).code;
     throw new CoreBpfError(code, `${what} ${path}: ${ERRNO_TEXT[code] ?? (err as Error).message}`, { file: path, cause: err });
   }
   try {

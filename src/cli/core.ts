@@ -13,7 +13,7 @@
 // ELF, gzip or xz); further --btf files are modules split over the first; with
 // -B/--base-btf PATH, PATH is the kernel and every --btf a module over it.
 import { basename } from "node:path";
-import { readFileSync } from "node:fs";
+import { readInputFile } from "../kernel/input-file.js";
 import { POISON_HELPER, explainFixup, relocateObject, type CoreTarget, type CoreModuleBtf, type Explanation, CoreRelocationError } from "../core/index.js";
 import { disassemble, type SourceLine } from "../asm/index.js";
 import { parseObject, objectNameFromPath, type ObjectSpec } from "../obj/index.js";
@@ -71,14 +71,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
 }
 
 export function openObject(path: string): ObjectSpec {
-  let bytes: Uint8Array;
-  try {
-    const b = readFileSync(path);
-    bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  } catch (err) {
-    throw new UsageError(`cannot read ${path}: ${(err as Error).message}`);
-  }
-  return parseObject(bytes, { name: objectNameFromPath(path), allowUnknownSections: true });
+  return parseObject(readInputFile(path), { name: objectNameFromPath(path), allowUnknownSections: true });
 }
 
 /** Describes the target for messages. */
@@ -196,6 +189,9 @@ function explainCommand(obj: ObjectSpec, opened: OpenedTarget, opts: Options, ct
       list.push(p.name);
       programsOf.set(f.name, list);
     }
+  }
+  if (opts.prog !== undefined && !obj.programs.some((p) => p.name === opts.prog) && !programsOf.has(opts.prog)) {
+    throw new UsageError(`no program or function '${opts.prog}' (programs: ${obj.programs.map((p) => p.name).join(", ")})`);
   }
   const rows: ExplainRow[] = [];
   for (const r of result.fixups) {

@@ -4,7 +4,7 @@
 //                            each program's linked instructions (bpftool's xlated
 //                            text), with source lines, maps, globals, externs and
 //                            subprogram calls named
-import { readFileSync } from "node:fs";
+import { readInputFile } from "../kernel/input-file.js";
 import { UsageError } from "../errors.js";
 import { type Insn, type SourceLine, disassemble } from "../asm/index.js";
 import {
@@ -28,9 +28,9 @@ const USAGE = "Usage: corebpf obj { show | dump } FILE\n       corebpf obj show 
 
 function open(path: string | undefined): ObjectSpec {
   if (path === undefined) throw new UsageError("expected FILE (a .bpf.o)");
-  const bytes = readFileSync(path);
+  const bytes = readInputFile(path);
   try {
-    return parseObject(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { name: objectNameFromPath(path) });
+    return parseObject(bytes, { name: objectNameFromPath(path) });
   } catch (err) {
     if (err instanceof Error && "where" in err) (err as { where: { file?: string } }).where.file = path;
     throw err;
@@ -211,6 +211,8 @@ export function run(args: string[], ctx: CliContext): number {
     return verb === undefined ? 255 : 0;
   }
   const command = matchKeyword(verb, ["show", "dump"], "obj command");
+  if (ctx.baseBtf !== undefined) throw new UsageError("obj reads the object's own BTF: -B/--base-btf does not apply", { hint: "-B is for btf dump, core and run" });
+  if (command === "dump" && ctx.json) throw new UsageError("obj dump has no JSON output", { hint: "obj show -j describes the object as JSON" });
   const obj = open(file);
   if (command === "show") {
     if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);

@@ -2,17 +2,21 @@
 // .BTF section, the running kernel's /sys/kernel/btf/vmlinux and its modules'
 // split BTF. The decoding itself is the pure btf/ layer's; this file only
 // reads and unpacks bytes.
-import { readFileSync, readdirSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { Btf, btfSectionFromElf } from "../btf/index.js";
 import { BtfError, CoreBpfError } from "../errors.js";
+import { readInputFile } from "./input-file.js";
 
 /** Where the running kernel publishes its BTF (vmlinux and one file per module). */
 export const KERNEL_BTF_DIR = "/sys/kernel/btf";
 
-/** Compressed inputs may not unpack to more than this (a decompression bomb stops here). */
-export const MAX_DECOMPRESSED_BYTES = 1 << 30;
+/**
+ * Compressed inputs may not unpack to more than this (a decompression bomb
+ * stops here). A kernel's BTF is 5-10 MiB; a compressed vmlinux ELF with
+ * DWARF can be larger: pass maxDecompressedBytes.
+ */
+export const MAX_DECOMPRESSED_BYTES = 256 * 2 ** 20;
 
 export type BtfInputFormat = "btf" | "gzip" | "xz" | "elf";
 
@@ -35,14 +39,15 @@ export function detectBtfInput(bytes: Uint8Array): BtfInputFormat | undefined {
 
 /** Reads a BTF file of any supported format (raw, gzip, xz, ELF). */
 export async function readBtfFile(path: string, options: BtfFileOptions = {}): Promise<Btf> {
-  const [bytes, base] = await Promise.all([readBytes(path), resolveBase(options.base, true)]);
+  const bytes = readInputFile(path);
+  const base = await resolveBase(options.base, true);
   return decodeBtfInput(bytes, { ...options, base: base as Btf | undefined, file: path });
 }
 
 /** Like readBtfFile, without xz (whose decoder is asynchronous). */
 export function readBtfFileSync(path: string, options: BtfFileOptions = {}): Btf {
   const base = resolveBase(options.base, false) as Btf | undefined;
-  return withFile(path, () => parse(unpackSync(readBytesSync(path), path, options.maxDecompressedBytes), base));
+  return withFile(path, () => parse(unpackSync(readInputFile(path), path, options.maxDecompressedBytes), base));
 }
 
 /** Decodes bytes of any supported format into a Btf. */
@@ -59,7 +64,7 @@ export async function decodeBtfInput(bytes: Uint8Array, options: { base?: Btf; f
 export function kernelBtf(): Btf {
   if (cachedKernelBtf === undefined) {
     const path = `${KERNEL_BTF_DIR}/vmlinux`;
-    cachedKernelBtf = withFile(path, () => Btf.parse(readBytesSync(path, "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF=n?) or sysfs is not mounted")));
+    cachedKernelBtf = withFile(path, () => Btf.parse(readInputFile(path, "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF=n?) or sysfs is not mounted")));
   }
   return cachedKernelBtf;
 }
@@ -83,7 +88,7 @@ export function kernelModuleBtf(module: string): Btf {
   }
   const path = `${KERNEL_BTF_DIR}/${module}`;
   const base = kernelBtf();
-  return withFile(path, () => Btf.parse(readBytesSync(path, `module '${module}' is not loaded or has no BTF`), { base }));
+  return withFile(path, () => Btf.parse(readInputFile(path, `module '${module}' is not loaded or has no BTF`), { base }));
 }
 
 /** Decompresses an xz stream (xz-embedded compiled to WebAssembly: no native build). */
@@ -151,29 +156,6 @@ function resolveBase(base: Btf | string | undefined, async: false): Btf | undefi
 function resolveBase(base: Btf | string | undefined, async: boolean): Btf | undefined | Promise<Btf | undefined> {
   if (typeof base !== "string") return async ? Promise.resolve(base) : base;
   return async ? readBtfFile(base) : readBtfFileSync(base);
-}
-
-function readBytesSync(path: string, hint?: string): Uint8Array {
-  try {
-    const b = readFileSync(path);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  } catch (err) {
-    throw readError(path, err, hint);
-  }
-}
-
-async function readBytes(path: string): Promise<Uint8Array> {
-  try {
-    const b = await readFile(path);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  } catch (err) {
-    throw readError(path, err);
-  }
-}
-
-function readError(path: string, err: unknown, hint?: string): CoreBpfError {
-  const code = (err as NodeJS.ErrnoException).code ?? "EIO";
-  return new CoreBpfError(code, `cannot read ${path}: ${(err as Error).message}`, { file: path, cause: err, ...(hint === undefined ? {} : { hint }) });
 }
 
 /** Runs `fn`, prefixing a BtfError's message with the file it came from. */

@@ -2,7 +2,6 @@
 // the file and gives the settings one may change before load (globals,
 // autoload, program types, map sizes and pins); load() turns it into a live
 // BpfObject. loadObject() does both.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CoreBpfError } from "../../errors.js";
 import { Pinning, objectNameFromPath, parseObject, type ObjectSpec } from "../../obj/index.js";
@@ -10,6 +9,7 @@ import { BPFFS_DEFAULT } from "../bpffs.js";
 import { BpfObject } from "./bpf-object.js";
 import { Globals, initialImages } from "./globals.js";
 import { loadParts } from "./load.js";
+import { readInputFile } from "../input-file.js";
 import { type LoadOptions, type MapSettings, type OpenOptions, type ProgramSettings, unknownName } from "./settings.js";
 
 /** An object parsed and not yet loaded: adjust, then load(). */
@@ -91,15 +91,6 @@ export class OpenedObject {
   }
 }
 
-function readObjectFile(path: string): Uint8Array {
-  try {
-    const b = readFileSync(path);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  } catch (err) {
-    throw new CoreBpfError((err as NodeJS.ErrnoException).code ?? "EIO", `cannot read ${path}: ${(err as Error).message}`, { file: path, cause: err });
-  }
-}
-
 /** bpffs refuses '.' in names: libbpf turns every '.' of a map pin path into '_'. */
 export function sanitizePinPath(path: string): string {
   return path.replaceAll(".", "_");
@@ -108,7 +99,7 @@ export function sanitizePinPath(path: string): string {
 /** Parses a BPF object (a path or its bytes) for loading. */
 export function openObject(source: string | Uint8Array, options: OpenOptions = {}): OpenedObject {
   const path = typeof source === "string" ? source : undefined;
-  const bytes = typeof source === "string" ? readObjectFile(source) : source;
+  const bytes = typeof source === "string" ? readInputFile(source) : source;
   const name = options.name ?? (path === undefined ? "" : objectNameFromPath(path));
   const spec = parseObject(bytes, {
     name,
