@@ -68,6 +68,7 @@ export async function run(): Promise<void> {
     const file = join(dir, "out");
     console.log(`whole process, ${RUNS} runs each in alternation; median (best) wall time; load average ${(await import("node:os")).loadavg()[0]!.toFixed(2)}`);
     console.log(`${"".padEnd(34)} ${"corebpf".padStart(18)} ${"bpftool".padStart(18)} ${"ratio".padStart(7)}`);
+    const goals: string[] = [];
     for (const format of ["c", "raw"]) {
       const args = ["btf", "dump", "file", KERNEL_BTF, "format", format];
       const ours: Command = { label: "corebpf", argv: [process.execPath, cli, ...args] };
@@ -75,16 +76,19 @@ export async function run(): Promise<void> {
       for (const [where, path] of [["> /dev/null", "/dev/null"], ["> file", file]] as const) {
         const [a, b] = wallTimes([ours, ref], path);
         const row = `format ${format} ${where}`.padEnd(34);
-        console.log(`${row} ${`${ms(median(a!))} (${ms(Math.min(...a!))})`.padStart(18)} ${`${ms(median(b!))} (${ms(Math.min(...b!))})`.padStart(18)} ${(median(a!) / median(b!)).toFixed(2).padStart(6)}x`);
+        const ratio = median(a!) / median(b!);
+        console.log(`${row} ${`${ms(median(a!))} (${ms(Math.min(...a!))})`.padStart(18)} ${`${ms(median(b!))} (${ms(Math.min(...b!))})`.padStart(18)} ${ratio.toFixed(2).padStart(6)}x`);
+        if (format === "c") goals.push(`wall ${where} <= 1.5x: ${ratio <= 1.5 ? "met" : "MISSED"}`);
       }
       const rssOurs = peakRss(ours.argv);
       const rssRef = peakRss(ref.argv);
       if (rssOurs === undefined || rssRef === undefined) console.log(`format ${format} peak RSS: needs GNU time (apt-get install time)`);
       else console.log(`${`format ${format} peak RSS`.padEnd(34)} ${mib(rssOurs).padStart(18)} ${mib(rssRef).padStart(18)} ${(rssOurs / rssRef).toFixed(2).padStart(6)}x`);
+      if (format === "c" && rssOurs !== undefined) goals.push(`peak RSS <= 80 MiB: ${rssOurs <= 80 * 1024 ? "met" : "MISSED"}`);
     }
     const node = wallTimes([{ label: "node", argv: [process.execPath, "-e", "0"] }], "/dev/null")[0]!;
     console.log(`for scale: node -e 0 takes ${ms(median(node))}`);
-    console.log("goals (format c): wall time <= 1.5x bpftool's, peak RSS <= 80 MiB");
+    console.log(`goals (format c): ${goals.join("; ")}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
