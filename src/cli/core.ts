@@ -24,6 +24,10 @@ import { type CliContext, matchKeyword } from "./args.js";
 const USAGE = `Usage: corebpf core relocate OBJ [--btf PATH]... [{-B|--base-btf} PATH] [-j]
        corebpf core explain OBJ [--btf PATH]... [{-B|--base-btf} PATH] [--prog NAME] [-j]
        corebpf core help
+
+Shows the CO-RE relocations only: externs (.kconfig, .ksyms, kfunc calls) are
+resolved when the object is loaded. Instructions are printed in the object's
+byte order.
 `;
 
 interface Options {
