@@ -2,7 +2,7 @@
 // programs with their section semantics, maps, global variables, externs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MapFlag, type ObjectSpec, type ProgramSpec, SecFlag, attachTypeName, mapTypeName, progTypeName } from "../../src/obj/index.js";
+import { MapFlag, MapType, type ObjectSpec, type ProgramSpec, SecFlag, attachTypeName, mapTypeName, progTypeName } from "../../src/obj/index.js";
 import { committedObjects, model } from "./support.js";
 
 const VarLinkageName = ["static", "global", "extern"];
@@ -24,6 +24,16 @@ const programs: Record<string, Row[]> = {
     ["use_event_maps", "tracepoint/sched/sched_process_fork", "tracepoint", "-", "sched/sched_process_fork", true, []],
     ["use_task_storage", "tp_btf/sched_switch", "tracing", "trace_raw_tp", "sched_switch", true, []],
     ["use_sk_storage", "sockops", "sock_ops", "cgroup_sock_ops", undefined, true, []],
+  ],
+  maps_more: [
+    ["xdp_redirects", "xdp", "xdp", "xdp", undefined, true, []],
+    ["msg_redirect", "sk_msg", "sk_msg", "sk_msg_verdict", undefined, true, []],
+    ["select_socket", "sk_reuseport", "sk_reuseport", "sk_reuseport_select", undefined, true, []],
+    ["tc_under_cgroup", "tc", "sched_cls", "-", undefined, true, []],
+    ["count_ingress", "cgroup_skb/ingress", "cgroup_skb", "cgroup_inet_ingress", undefined, true, []],
+    ["count_egress_per_cpu", "cgroup_skb/egress", "cgroup_skb", "cgroup_inet_egress", undefined, true, []],
+    ["drain_user_events", "syscall", "syscall", "-", undefined, true, ["add_sample"]],
+    ["arena_roundtrip", "syscall", "syscall", "-", undefined, true, []],
   ],
   progs_net: [
     ["sock_keep_all", "socket", "socket_filter", "-", undefined, true, []],
@@ -184,6 +194,34 @@ test("maps: every common map kind with its attributes, inner maps and initial sl
       ["cgrp_store", "cgrp_storage", 4, 8, 0, NO_PREALLOC, { key: "int", value: "__u64" }],
     ], rel);
   }
+});
+
+test("maps_more: redirect, socket, cgroup, user ring buffer and arena maps with their attributes", () => {
+  const { NUMA_NODE, MMAPABLE } = MapFlag;
+  for (const rel of ["bpf/test/maps_more.bpf.o", "bpf/test/maps_more.bpfeb.o"]) {
+    const obj = model(rel);
+    assert.deepEqual(obj.maps.map(mapRow(obj)), [
+      ["xsks", "xskmap", 4, 4, 16, 0],
+      ["cpus", "cpumap", 4, 8, 4, 0, { key: "__u32", value: "bpf_cpumap_val" }],
+      ["tx_by_ifindex", "devmap_hash", 4, 4, 32, NUMA_NODE, { key: "__u32", value: "__u32" }],
+      ["tx_ports", "devmap", 4, 8, 8, 0, { key: "__u32", value: "bpf_devmap_val" }],
+      ["sock_hash", "sockhash", 16, 8, 64, 0, { key: "sock_key", value: "__u64" }],
+      ["reuse_socks", "reuseport_sockarray", 4, 4, 4, 0, { key: "__u32", value: "__u32" }],
+      ["cgroups", "cgroup_array", 4, 4, 2, 0],
+      ["cg_storage", "cgroup_storage", 16, 16, 0, 0, { key: "bpf_cgroup_storage_key", value: "cg_counts" }],
+      ["cg_pcpu_storage", "percpu_cgroup_storage", 8, 8, 0, 0, { key: "__u64", value: "__u64" }],
+      ["user_events", "user_ringbuf", 0, 0, 8192, 0],
+      ["arena", "arena", 0, 0, 4, MMAPABLE, { mapExtra: 1n << 44n }],
+      ["maps_mor.bss", "array", 4, 8, 1, MMAPABLE],
+    ], rel);
+  }
+});
+
+test("every map kind of the uapi is defined by some committed object, but the two newer than the build kernel", () => {
+  const defined = new Set(committedObjects.filter((p) => p.endsWith(".bpf.o")).flatMap((p) => model(p).maps.flatMap((m) => [m.type, ...(m.inner ? [m.inner.type] : [])])));
+  const kinds = Object.entries(MapType).filter(([, v]) => v !== MapType.UNSPEC);
+  // INSN_ARRAY and RHASH came after Linux 6.18, on which every object must load.
+  assert.deepEqual(kinds.filter(([, v]) => !defined.has(v)).map(([k]) => k), ["INSN_ARRAY", "RHASH"]);
 });
 
 test("global data: maps named as libbpf names them, with their DATASEC and variables", () => {
