@@ -2,11 +2,12 @@
 // .BTF section, the running kernel's /sys/kernel/btf/vmlinux and its modules'
 // split BTF. The decoding itself is the pure btf/ layer's; this file only
 // reads and unpacks bytes.
-import { readdirSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { Btf, btfSectionFromElf } from "../btf/index.js";
 import { BtfError, CoreBpfError } from "../errors.js";
 import { readInputFile } from "./input-file.js";
+import { SharedMapping } from "./shared-mapping.js";
 
 /** Where the running kernel publishes its BTF (vmlinux and one file per module). */
 export const KERNEL_BTF_DIR = "/sys/kernel/btf";
@@ -60,13 +61,33 @@ export async function decodeBtfInput(bytes: Uint8Array, options: { base?: Btf; f
   });
 }
 
-/** The running kernel's BTF (/sys/kernel/btf/vmlinux), read once per process. */
+/** The running kernel's BTF (/sys/kernel/btf/vmlinux), opened once per process. */
 export function kernelBtf(): Btf {
-  if (cachedKernelBtf === undefined) {
-    const path = `${KERNEL_BTF_DIR}/vmlinux`;
-    cachedKernelBtf = withFile(path, () => Btf.parse(readInputFile(path, "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF=n?) or sysfs is not mounted")));
-  }
+  cachedKernelBtf ??= withFile(KERNEL_VMLINUX_BTF, () => Btf.parse(kernelBtfBytes()));
   return cachedKernelBtf;
+}
+
+const KERNEL_VMLINUX_BTF = `${KERNEL_BTF_DIR}/vmlinux`;
+
+/**
+ * The bytes of /sys/kernel/btf/vmlinux: mapped read-only where the kernel
+ * allows it (Linux 6.16+), which spares copying ~6 MiB through some 1,300
+ * page-sized reads (about 4 ms); else read.
+ */
+export function kernelBtfBytes(): Uint8Array {
+  const path = KERNEL_VMLINUX_BTF;
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const size = fstatSync(fd).size;
+      if (size > 0) return new Uint8Array(SharedMapping.map(fd, size, { writable: false, private: true, what: path }).buffer);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Older kernels refuse the mapping: read it instead.
+  }
+  return readInputFile(path, "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF=n?) or sysfs is not mounted");
 }
 let cachedKernelBtf: Btf | undefined;
 

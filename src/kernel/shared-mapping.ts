@@ -25,6 +25,8 @@ export interface MappingOptions {
   writable: boolean;
   /** Offset into the fd (a whole number of pages). */
   offset?: number;
+  /** MAP_PRIVATE rather than MAP_SHARED (a read-only view of a file the kernel lets be mapped). */
+  private?: boolean;
   /** Whether views kept past release() may still be written (the placeholder is then writable). */
   writableAfterRelease?: boolean;
   /** Names the mapping in errors. */
@@ -50,7 +52,8 @@ export class SharedMapping {
   /** mmap(MAP_SHARED) of `length` bytes of `fd`. */
   static map(fd: number, length: number, options: MappingOptions): SharedMapping {
     const offset = options.offset ?? 0;
-    const address = rawMmap(length, options.writable ? Prot.READ | Prot.WRITE : Prot.READ, MapMode.SHARED, fd, offset);
+    const mode = options.private ? MapMode.PRIVATE : MapMode.SHARED;
+    const address = rawMmap(length, options.writable ? Prot.READ | Prot.WRITE : Prot.READ, mode, fd, offset);
     if (address === -1 || address < 0) {
       const errno = errnoName(lastErrno());
       const limits = errno === "EPERM" || errno === "ENOMEM" ? "the size may exceed the locked-memory limit (RLIMIT_MEMLOCK) or the memory available" : undefined;
