@@ -99,3 +99,25 @@ export class UsageError extends CoreBpfError {
     super("USAGE", message, options);
   }
 }
+
+/** What a pin or fd holds, and what the caller asked for ("prog", "map", "link", "btf"). */
+export interface ObjectTypeMismatch {
+  /** The pin's path. */
+  path: string;
+  /** The kind found there ("unknown" when it could not be told). */
+  actual: string;
+  expected: string;
+}
+
+/** A pin holds another kind of BPF object than the one asked for (a map opened as a program...). */
+export class WrongObjectTypeError extends CoreBpfError implements ObjectTypeMismatch {
+  readonly path: string;
+  readonly actual: string;
+  readonly expected: string;
+  constructor(what: ObjectTypeMismatch, message?: string, options: ErrorOptions = {}) {
+    super("WRONG_OBJECT_TYPE", message ?? `pinned '${what.path}': incorrect object type: ${what.actual} (expected a ${what.expected})`, { file: what.path, ...options });
+    this.path = what.path;
+    this.actual = what.actual;
+    this.expected = what.expected;
+  }
+}

@@ -7,10 +7,10 @@
 // (this bpftool build has no pid iterator either).
 import { CoreBpfError, SyscallError, UsageError } from "../errors.js";
 import { Link, linkDetails, type LinkDetails } from "../kernel/attach/index.js";
-import { Fd, LinkType, attachTypeNames, errnoMessage, getFdById, ids, linkTypeNames, objGet, pinnedObjects, preparePinPath, programInfo, progTypeNames, tryGetFdById } from "../kernel/index.js";
+import { Fd, LinkType, attachTypeNames, errnoMessage, getFdById, ids, linkTypeNames, pinnedObjects, preparePinPath, programInfo, progTypeNames, tryGetFdById } from "../kernel/index.js";
 import { type CliContext, matchKeyword } from "./args.js";
 import { BpftoolJson } from "./bpftool-json.js";
-import { takeBpffsFlag } from "./show-common.js";
+import { openPinnedSelector, takeBpffsFlag } from "./show-common.js";
 
 /** The last enum values libbpf 1.1 has names for (bpftool 7.1 prints "type N" / numbers past them). */
 const LIBBPF_LAST_LINK_TYPE = LinkType.KPROBE_MULTI;
@@ -126,14 +126,13 @@ function openSelected(args: readonly string[]): number {
   const word = args[0] === "id" || args[0] === "pinned" ? args[0] : undefined;
   if (word === undefined) throw new UsageError(`expected 'id' or 'pinned', got: '${args[0]}'?`);
   const value = args[1]!;
+  if (word === "pinned") return openPinnedSelector(value, "link");
   try {
-    if (word === "pinned") return objGet(value);
     return getFdById("link", parseId(value));
   } catch (err) {
     if (!(err instanceof SyscallError)) throw err;
-    const why = errnoMessage(err.errnoNumber);
     // bpftool prints the id with %d.
-    throw new CoreBpfError(err.code, word === "pinned" ? `bpf obj get (${value}): ${why}` : `failed to get link with ID ${parseId(value) | 0}: ${why}`);
+    throw new CoreBpfError(err.code, `failed to get link with ID ${parseId(value) | 0}: ${errnoMessage(err.errnoNumber)}`);
   }
 }
 

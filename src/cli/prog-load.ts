@@ -2,15 +2,17 @@
 //
 // bpftool 7.1's verbs: load the object (every program it autoloads), then pin
 // the first program at PATH (load) or every program at PATH/NAME (loadall; a
-// program that was not loaded, such as a SEC("?...") one, fails the command
-// and the pins made are removed, as libbpf's bpf_object__pin_programs does).
+// program that was not loaded, such as a SEC("?...") one, fails the command).
+// Pin paths are checked before anything is loaded (on a bpffs, not taken); a
+// failure while pinning removes every pin and directory the command made, so
+// nothing stays loaded (bpftool leaves the directories behind).
 // `type` sets every program's type as a section name would; `map` makes the
 // object use an existing map (MAP := id N | pinned FILE | name NAME); `pinmaps`
 // pins every map at MAP_DIR/NAME. Silent on success ("null" with -j).
-import { mkdirSync, unlinkSync } from "node:fs";
+import { lstatSync, rmdirSync, unlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CoreBpfError, UsageError } from "../errors.js";
-import { Map as BpfMap, type BpfObject, type OpenedObject, type Program, mapInfo, openObject, preparePinPath, sanitizePinPath } from "../kernel/index.js";
+import { Map as BpfMap, type BpfObject, type OpenedObject, checkPinDirectory, makePinDirectory, mapInfo, openObject, sanitizePinPath } from "../kernel/index.js";
 import { sectionInfo } from "../obj/index.js";
 import { type CliContext, matchKeyword } from "./args.js";
 import { parseSelector, selectFds } from "./show-common.js";
@@ -81,35 +83,89 @@ function reuseMaps(opened: OpenedObject, refs: LoadArgs["maps"], owned: BpfMap[]
   }
 }
 
-function pinProgram(program: Program, path: string): void {
-  preparePinPath(path);
-  program.pin(path);
-}
-
-/** bpf_object__pin_programs: every program at dir/NAME; all or none. */
-function pinAll(obj: BpfObject, opened: OpenedObject, dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  preparePinPath(join(dir, "x"));
-  const done: string[] = [];
+/** Whether something (a pin, a file, a dangling link) is at `path`. */
+function taken(path: string): boolean {
   try {
-    for (const s of opened.programs) {
-      const p = obj.programs.get(s.name);
-      if (p === undefined) {
-        throw new CoreBpfError("NOT_LOADED", `prog '${s.name}': can't pin program that wasn't loaded`, { hint: "bpftool fails the same way; enable the program (it is autoload-off) or use prog load" });
-      }
-      p.pin(join(dir, s.name));
-      done.push(join(dir, s.name));
-    }
-  } catch (err) {
-    for (const path of done) unlinkSync(path);
-    throw err;
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
-function pinMaps(obj: BpfObject, dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  preparePinPath(join(dir, "x"));
-  for (const [name, m] of obj.maps) if (m.pinnedPath === undefined) m.pin(sanitizePinPath(join(dir, name)));
+function notLoaded(name: string): CoreBpfError {
+  return new CoreBpfError("NOT_LOADED", `prog '${name}': can't pin program that wasn't loaded`, { hint: "bpftool fails the same way; enable the program (it is autoload-off) or use prog load" });
+}
+
+function refuseTaken(what: string, path: string): void {
+  if (taken(path)) throw new CoreBpfError("PIN_EXISTS", `cannot pin ${what} at ${path}: the path exists`, { file: path, hint: `choose another path, or remove it: rm ${path}` });
+}
+
+/** Where the command will pin: the maps' and programs' pin paths, checked before anything is loaded. */
+function checkPinTargets(all: boolean, a: LoadArgs, opened: OpenedObject): void {
+  if (all) {
+    checkPinDirectory(a.path);
+    for (const p of opened.programs) {
+      if (!p.autoload) throw notLoaded(p.name);
+      refuseTaken(`prog '${p.name}'`, join(a.path, p.name));
+    }
+  } else {
+    checkPinDirectory(dirname(a.path));
+    refuseTaken(`prog '${opened.programs[0]!.name}'`, a.path);
+  }
+  if (a.pinmaps === undefined) return;
+  checkPinDirectory(a.pinmaps);
+  for (const m of opened.maps) if (m.autocreate && m.pinPath === undefined) refuseTaken(`map '${m.name}'`, sanitizePinPath(join(a.pinmaps, m.name)));
+}
+
+/** The pins and directories this command made, removed again if it fails. */
+class PinsMade {
+  readonly #pins: string[] = [];
+  readonly #dirs: string[] = [];
+
+  /** mkdir -p on a bpffs, remembering what was created. */
+  directory(dir: string): void {
+    this.#dirs.push(...makePinDirectory(dir));
+  }
+
+  pin(object: { pin(path: string): void }, path: string): void {
+    this.directory(dirname(path));
+    object.pin(path);
+    this.#pins.push(path);
+  }
+
+  /** A pin someone else made for this command (the loader's pins by name). */
+  adopt(path: string): void {
+    this.#pins.push(path);
+  }
+
+  rollback(): void {
+    for (const path of this.#pins.splice(0).reverse()) rmQuietly(() => unlinkSync(path));
+    for (const dir of this.#dirs.splice(0).reverse()) rmQuietly(() => rmdirSync(dir));
+  }
+}
+
+function rmQuietly(rm: () => void): void {
+  try {
+    rm();
+  } catch {
+    // already gone, or (a directory) holding what others put there since
+  }
+}
+
+/** bpf_object__pin_programs: every program at dir/NAME. */
+function pinAll(obj: BpfObject, opened: OpenedObject, dir: string, made: PinsMade): void {
+  made.directory(dir);
+  for (const s of opened.programs) {
+    const p = obj.programs.get(s.name);
+    if (p === undefined) throw notLoaded(s.name);
+    made.pin(p, join(dir, s.name));
+  }
+}
+
+function pinMaps(obj: BpfObject, dir: string, made: PinsMade): void {
+  made.directory(dir);
+  for (const [name, m] of obj.maps) if (m.pinnedPath === undefined) made.pin(m, sanitizePinPath(join(dir, name)));
 }
 
 export async function runLoad(all: boolean, args: string[], ctx: CliContext): Promise<number> {
@@ -121,16 +177,23 @@ export async function runLoad(all: boolean, args: string[], ctx: CliContext): Pr
   const owned: BpfMap[] = [];
   try {
     reuseMaps(opened, a.maps, owned);
+    checkPinTargets(all, a, opened);
+    // Maps pinned by name that this load will create (a failure removes them too).
+    const freshByName = opened.maps.filter((m) => m.autocreate && m.pinPath !== undefined && !taken(m.pinPath)).map((m) => m.pinPath!);
     const obj = await opened.load();
+    const made = new PinsMade();
     try {
-      if (all) pinAll(obj, opened, a.path);
+      for (const path of freshByName) if (taken(path)) made.adopt(path);
+      if (all) pinAll(obj, opened, a.path, made);
       else {
         const p = obj.programs.get(first!.name);
-        if (p === undefined) throw new CoreBpfError("NOT_LOADED", `prog '${first!.name}': can't pin program that wasn't loaded`);
-        mkdirSync(dirname(a.path), { recursive: true });
-        pinProgram(p, a.path);
+        if (p === undefined) throw notLoaded(first!.name);
+        made.pin(p, a.path);
       }
-      if (a.pinmaps !== undefined) pinMaps(obj, a.pinmaps);
+      if (a.pinmaps !== undefined) pinMaps(obj, a.pinmaps, made);
+    } catch (err) {
+      made.rollback();
+      throw err;
     } finally {
       obj.close();
     }

@@ -1,7 +1,7 @@
 // Shared by `corebpf prog show` and `corebpf map show`: bpftool's time format
 // and its object selectors (id N | pinned PATH | name NAME | tag TAG).
-import { CoreBpfError, SyscallError, UsageError } from "../errors.js";
-import { Clock, Fd, clockGettime, errnoMessage, getFdById, ids, objGet, pinnedObjects, tryGetFdById } from "../kernel/index.js";
+import { CoreBpfError, SyscallError, UsageError, WrongObjectTypeError } from "../errors.js";
+import { Clock, Fd, clockGettime, errnoMessage, getFdById, ids, openPinnedFd, pinnedObjects, tryGetFdById } from "../kernel/index.js";
 import { type CliContext, matchKeyword } from "./args.js";
 import { BpftoolJson } from "./bpftool-json.js";
 
@@ -81,10 +81,24 @@ function failAs(prefix: string, fn: () => number): number {
   }
 }
 
+/**
+ * The fd of the `kind` object pinned at `path` (`pinned PATH` selectors of
+ * every verb), failing with bpftool's messages: "bpf obj get (PATH): why" and
+ * "incorrect object type: KIND". The caller owns the fd.
+ */
+export function openPinnedSelector(path: string, kind: "prog" | "map" | "link"): number {
+  try {
+    return failAs(`bpf obj get (${path})`, () => openPinnedFd(path, kind));
+  } catch (err) {
+    if (err instanceof WrongObjectTypeError) throw new WrongObjectTypeError(err, `incorrect object type: ${err.actual}`);
+    throw err;
+  }
+}
+
 /** fds of the objects a selector designates (the caller closes them). */
 export function selectFds<S>(spec: ShowSpec<S>, sel: Selector): number[] {
   if (sel.kind === "id") return [failAs(`${spec.byIdError} (${sel.id})`, () => getFdById(spec.kind, sel.id))];
-  if (sel.kind === "pinned") return [failAs(`bpf obj get (${sel.path})`, () => objGet(sel.path))];
+  if (sel.kind === "pinned") return [openPinnedSelector(sel.path, spec.kind)];
   const fds: number[] = [];
   for (const id of ids(spec.kind)) {
     const fd = tryGetFdById(spec.kind, id);

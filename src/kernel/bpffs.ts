@@ -1,9 +1,10 @@
 // The BPF filesystem: where pins live. Mounted on demand at /sys/fs/bpf when
 // this process may mount (root) and nothing is mounted there.
-import { type Dirent, mkdirSync, readdirSync, readFileSync, readlinkSync, statfsSync } from "node:fs";
-import { dirname } from "node:path";
-import { CoreBpfError, PermissionError } from "../errors.js";
+import { type Dirent, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, statfsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { CoreBpfError, PermissionError, WrongObjectTypeError } from "../errors.js";
 import { objGet } from "./bpf.js";
+import type { ErrorContext } from "./bpf-error.js";
 import { errnoName } from "./errno.js";
 import { readFdinfo } from "./fdinfo.js";
 import { lastErrno, rawClose, rawMount } from "./sys.js";
@@ -47,17 +48,71 @@ export function ensureBpffs(mountPoint = BPFFS_DEFAULT): string {
   return mountPoint;
 }
 
-/**
- * Checks that `path` can hold a pin: its directory must be on a bpffs (the
- * default mount is created when missing and allowed). Creates parent directories.
- */
-export function preparePinPath(path: string): void {
-  const dir = dirname(path);
-  if (dir === BPFFS_DEFAULT || dir.startsWith(BPFFS_DEFAULT + "/")) ensureBpffs(BPFFS_DEFAULT);
-  mkdirSync(dir, { recursive: true });
-  if (!isOnBpffs(dir)) {
-    throw new CoreBpfError("NOT_BPFFS", `cannot pin at ${path}: ${dir} is not on a BPF filesystem`, { hint: "pin below /sys/fs/bpf (mount -t bpf bpf /sys/fs/bpf)" });
+/** The nearest of `dir` and its ancestors that exists, and whether it is a directory. */
+function nearestExisting(dir: string): { path: string; isDirectory: boolean } {
+  for (let p = resolve(dir); ; p = dirname(p)) {
+    try {
+      return { path: p, isDirectory: statSync(p).isDirectory() };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOTDIR: a component above is a file; it is found on the way up.
+      if ((code !== "ENOENT" && code !== "ENOTDIR") || p === "/") {
+        throw new CoreBpfError(code ?? "EIO", `cannot pin in ${dir}: ${p}: ${(err as Error).message}`, { file: dir, cause: err });
+      }
+    }
   }
+}
+
+/**
+ * Checks, creating nothing, that `dir` can hold pins: it is a directory on a
+ * bpffs, or the nearest existing ancestor is one (so that mkdir -p makes it on
+ * that bpffs). The default mount is mounted when `dir` lies below it.
+ */
+export function checkPinDirectory(dir: string): void {
+  const abs = resolve(dir);
+  if (abs === BPFFS_DEFAULT || abs.startsWith(BPFFS_DEFAULT + "/")) ensureBpffs(BPFFS_DEFAULT);
+  const found = nearestExisting(abs);
+  if (!found.isDirectory) {
+    const pinned = isOnBpffs(found.path);
+    throw new CoreBpfError("NOT_A_DIRECTORY", `cannot pin in ${dir}: ${found.path} is ${pinned ? "a pin" : "a file"}, not a directory`, {
+      file: dir,
+      hint: pinned ? `choose a path that is not taken, or remove that pin: rm ${found.path}` : "choose a directory below /sys/fs/bpf",
+    });
+  }
+  if (!isOnBpffs(found.path)) {
+    throw new CoreBpfError("NOT_BPFFS", `cannot pin in ${dir}: ${found.path} is not on a BPF filesystem`, { file: dir, hint: "pin below /sys/fs/bpf (mount -t bpf bpf /sys/fs/bpf)" });
+  }
+}
+
+/** mkdir -p of a pin directory after checkPinDirectory(); returns the directories it created, outermost first. */
+export function makePinDirectory(dir: string): string[] {
+  checkPinDirectory(dir);
+  const missing: string[] = [];
+  for (let p = resolve(dir); nearestExisting(p).path !== p; p = dirname(p)) missing.unshift(p);
+  mkdirSync(dir, { recursive: true });
+  return missing;
+}
+
+/** Checks that `path` can hold a pin and creates its missing parent directories (only on a bpffs). */
+export function preparePinPath(path: string): void {
+  makePinDirectory(dirname(path));
+}
+
+/**
+ * BPF_OBJ_GET for a pin that must hold a `expected` object. A pin of another
+ * kind (a map opened as a program...) gets a WrongObjectTypeError; the fd is
+ * closed first. The caller owns the returned fd.
+ */
+export function openPinnedFd(path: string, expected: "prog" | "map" | "link" | "btf", fileFlags = 0, ctx: ErrorContext = {}): number {
+  const fd = objGet(path, fileFlags, ctx);
+  const actual = fdObjectKind(fd);
+  if (actual === expected) return fd;
+  rawClose(fd);
+  throw new WrongObjectTypeError(
+    { path, actual: actual ?? "unknown", expected },
+    undefined,
+    actual === undefined ? { hint: `/proc/self/fd must be readable to tell what is pinned` } : { hint: `open it as a ${actual}, or give the pin of a ${expected}` },
+  );
 }
 
 /** The kind of BPF object behind an fd ("prog", "map", "link", "btf"), from /proc/self/fd. */

@@ -3,7 +3,8 @@
 // keys/values. A rejected blob throws VerifierError with the BTF checker's log.
 import { CoreBpfError } from "../errors.js";
 import { attr, BtfLoad } from "./attr.js";
-import { bpfTry, getFdById, objGet } from "./bpf.js";
+import { bpfTry, getFdById } from "./bpf.js";
+import { openPinnedFd } from "./bpffs.js";
 import { KernelObject } from "./kernel-object.js";
 import { bpfError, commandName } from "./bpf-error.js";
 import { Errno } from "./errno.js";
@@ -82,8 +83,9 @@ export class BtfHandle extends KernelObject {
     return new BtfHandle(typeof fd === "number" ? new Fd(fd) : fd);
   }
 
+  /** Opens the BTF object pinned at `path` (WrongObjectTypeError when something else is pinned there). */
   static openPinned(path: string): BtfHandle {
-    const h = new BtfHandle(new Fd(objGet(path)));
+    const h = new BtfHandle(new Fd(openPinnedFd(path, "btf")));
     h.pinnedPath = path;
     return h;
   }

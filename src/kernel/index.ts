@@ -55,7 +55,7 @@ export { bpfError, commandName, privilegeAdvice, type ErrorContext } from "./bpf
 export { Errno, errnoName, errnoMessage, errnoNumber } from "./errno.js";
 export { readFdinfo, parseFdinfo } from "./fdinfo.js";
 export { possibleCpus, possibleCpuCount, onlineCpus, parseCpuList } from "./cpus.js";
-export { BPFFS_DEFAULT, BPF_FS_MAGIC, bpffsMounts, ensureBpffs, isOnBpffs, preparePinPath, fdObjectKind, pinnedObjects } from "./bpffs.js";
+export { BPFFS_DEFAULT, BPF_FS_MAGIC, bpffsMounts, ensureBpffs, isOnBpffs, checkPinDirectory, makePinDirectory, preparePinPath, openPinnedFd, fdObjectKind, pinnedObjects } from "./bpffs.js";
 export { readKernelConfig, parseKernelConfig, kernelConfigPaths, type KernelConfig } from "./kconfig.js";
 export { runningKernelVersion, kernelVersionCode, versionCodeFrom, parseVersionCode, type UnameInfo } from "./version.js";
 export { hasBpfPrivilege, effectiveCapabilities, hasCapability, missingBpfCapabilities, unprivilegedBpfDisabled, Capability } from "./privileges.js";

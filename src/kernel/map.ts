@@ -5,7 +5,8 @@
 // key and value, one shared attr buffer the command.
 import { CoreBpfError, NotSupportedError } from "../errors.js";
 import { attr, MapElem } from "./attr.js";
-import { bpfCall, getFdById, objGet } from "./bpf.js";
+import { bpfCall, getFdById } from "./bpf.js";
+import { openPinnedFd } from "./bpffs.js";
 import { KernelObject } from "./kernel-object.js";
 import { bpfError } from "./bpf-error.js";
 import { bytesCodec, type Codec } from "./codec.js";
@@ -134,9 +135,9 @@ export class Map<K = Uint8Array, V = Uint8Array> extends KernelObject {
     }
   }
 
-  /** Opens the map pinned at `path` (BPF_OBJ_GET); openFlags: FileFlags.RDONLY/WRONLY. */
+  /** Opens the map pinned at `path` (BPF_OBJ_GET; WrongObjectTypeError when something else is pinned there); openFlags: FileFlags.RDONLY/WRONLY. */
   static openPinned<K = Uint8Array, V = Uint8Array>(path: string, codecs: MapCodecs<K, V> = {}, openFlags = 0): Map<K, V> {
-    const fd = new Fd(objGet(path, openFlags));
+    const fd = new Fd(openPinnedFd(path, "map", openFlags));
     try {
       const map = Map.fromFd(fd, codecs);
       map.pinnedPath = path;

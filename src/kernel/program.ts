@@ -4,7 +4,8 @@
 // which takes `program.fd`.
 import { CoreBpfError, NotSupportedError } from "../errors.js";
 import { attr, ProgLoad } from "./attr.js";
-import { bpfCall, bpfTry, getFdById, objGet } from "./bpf.js";
+import { bpfCall, bpfTry, getFdById } from "./bpf.js";
+import { openPinnedFd } from "./bpffs.js";
 import { KernelObject } from "./kernel-object.js";
 import { bpfError, commandName } from "./bpf-error.js";
 import { Errno } from "./errno.js";
@@ -241,9 +242,9 @@ export class Program extends KernelObject {
     return Program.fromFd(new Fd(getFdById("prog", id)));
   }
 
-  /** Opens the program pinned at `path`. */
+  /** Opens the program pinned at `path` (WrongObjectTypeError when something else is pinned there). */
   static openPinned(path: string): Program {
-    const prog = Program.fromFd(new Fd(objGet(path)));
+    const prog = Program.fromFd(new Fd(openPinnedFd(path, "prog")));
     prog.pinnedPath = path;
     return prog;
   }

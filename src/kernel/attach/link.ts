@@ -3,9 +3,9 @@
 // beside it (a perf event fd, a tracefs probe), released after the link.
 import { CoreBpfError, NotSupportedError } from "../../errors.js";
 import { attr } from "../attr.js";
-import { bpfTry, getFdById, objGet } from "../bpf.js";
+import { bpfTry, getFdById } from "../bpf.js";
 import { bpfError, type ErrorContext } from "../bpf-error.js";
-import { preparePinPath } from "../bpffs.js";
+import { openPinnedFd, preparePinPath } from "../bpffs.js";
 import { Errno, errnoName } from "../errno.js";
 import { Fd, type FdLike, fdOf } from "../fd.js";
 import { KernelObject } from "../kernel-object.js";
@@ -123,9 +123,9 @@ export class Link extends KernelObject implements Attachment {
     return Link.fromFd(new Fd(getFdById("link", id)));
   }
 
-  /** Opens the link pinned at `path` (BPF_OBJ_GET). */
+  /** Opens the link pinned at `path` (BPF_OBJ_GET; WrongObjectTypeError when something else is pinned there). */
   static openPinned(path: string): Link {
-    const link = Link.fromFd(new Fd(objGet(path, 0, { object: `link pinned at '${path}'` })));
+    const link = Link.fromFd(new Fd(openPinnedFd(path, "link", 0, { object: `link pinned at '${path}'` })));
     link.pinnedPath = path;
     return link;
   }

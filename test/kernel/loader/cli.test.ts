@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { BPFFS_DEFAULT, Map as BpfMap, Program, ensureBpffs, loadObject, mapInfo } from "../../../src/kernel/index.js";
 import { mapDumpOutput } from "../../../src/cli/map-dump.js";
@@ -87,7 +87,8 @@ test(
     const r = corebpf(["prog", "loadall", objectPath("progs_trace"), ours]);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /can't pin program that wasn't loaded/);
-    assert.deepEqual(readdirSync(ours), []);
+    // bpftool leaves the empty directory; corebpf checks before creating it.
+    assert.equal(existsSync(ours), false);
   }),
 );
 
