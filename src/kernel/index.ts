@@ -103,6 +103,7 @@ export { BtfBlob, BtfKind, localStorageBtf, type BtfKindName } from "./features/
 export { logLines, verifierError, lastInstructionIndex } from "./verifier-log.js";
 export { bpfSysctls, readProcfsNumber, procfsMounted } from "./sysctl.js";
 export { btfTypeName } from "./btf-names.js";
+export { MAX_STREAM_INPUT, readInputFile } from "./input-file.js";
 
 // BTF files: raw, compressed or ELF; the running kernel and its modules.
 export {
@@ -112,6 +113,7 @@ export {
   decompressXz,
   detectBtfInput,
   kernelBtf,
+  kernelBtfBytes,
   kernelModuleBtf,
   kernelModuleNames,
   readBtfFile,
