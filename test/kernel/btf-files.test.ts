@@ -3,14 +3,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { BtfError } from "../../src/errors.js";
 import { BtfBuilder, BtfKind } from "../../src/btf/index.js";
 import {
-  decodeBtfInput, decompressXz, detectBtfInput, kernelBtf, kernelModuleBtf, kernelModuleNames, readBtfFile, readBtfFileSync,
+  decodeBtfInput, decompressXz, detectBtfInput, kernelBtf, kernelBtfBytes, kernelModuleBtf, kernelModuleNames, readBtfFile, readBtfFileSync,
 } from "../../src/kernel/btf-files.js";
 import { repoRoot, sharedFile } from "../support/paths.js";
 
@@ -122,6 +122,11 @@ test("the running kernel's BTF and its modules' split BTF", { skip: existsSync("
   }
   assert.throws(() => kernelModuleBtf("../vmlinux"), (e: BtfError) => e.code === "BTF_BAD_ARGUMENT");
   assert.throws(() => kernelModuleBtf("corebpf_no_such_module"), (e: BtfError) => e.code === "ENOENT");
+});
+
+test("the kernel's BTF bytes, mapped or read, are the file's bytes", { skip: existsSync("/sys/kernel/btf/vmlinux") ? false : "no /sys/kernel/btf/vmlinux" }, () => {
+  const bytes = kernelBtfBytes();
+  assert.deepEqual(bytes, new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")));
 });
 
 test("BTF read from an ELF file's .BTF section (a committed .bpf.o, both byte orders)", async () => {
