@@ -9,6 +9,7 @@ import { supports } from "../kernel/features/index.js";
 import type { BpfObject } from "../kernel/loader/bpf-object.js";
 import { hasBpfLsm, hasTrampolines } from "../kernel/loader/features.js";
 import type { OpenedObject } from "../kernel/loader/object.js";
+import { TRAMPOLINE_ATTACH } from "../kernel/loader/programs.js";
 import type { LoadOptions, ProgramSettings } from "../kernel/loader/settings.js";
 import { progTypeName } from "../kernel/flags.js";
 import { AttachType, ProgType } from "../kernel/uapi.js";
@@ -24,8 +25,6 @@ export interface SkippedPart {
   /** The code of the load error that named it ("NOT_SUPPORTED", "ESRCH"...). */
   readonly code: string;
 }
-
-const TRAMPOLINE_ATTACH = new Set<number>([AttachType.TRACE_FENTRY, AttachType.TRACE_FEXIT, AttachType.MODIFY_RETURN, AttachType.LSM_MAC, AttachType.LSM_CGROUP]);
 
 /** What the feature probes say this kernel lacks for the program, or undefined if it should load. */
 function missingFeature(s: ProgramSettings): string | undefined {
