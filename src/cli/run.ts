@@ -166,11 +166,13 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     if (ctx.json) {
       const streams = r.streams.map((s) => `{"map":${JSON.stringify(s.map)},"kind":"${s.kind}","id":${s.id}}`);
       const timingJson = Object.entries(timing).map(([k, v]) => `"${k}":${v}`);
+      const notCreated = r.mapsNotCreated.map((m) => `{"name":${JSON.stringify(m.name)},"section":${JSON.stringify(m.section)},"reason":${JSON.stringify(m.reason)}}`);
       out.write(
-        `{"type":"start","object":${JSON.stringify(path)},"programs":[${r.programs.map(outcomeJson).join(",")}],"streams":[${streams.join(",")}],"ms":{${timingJson.join(",")}}}\n`,
+        `{"type":"start","object":${JSON.stringify(path)},"programs":[${r.programs.map(outcomeJson).join(",")}],${notCreated.length > 0 ? `"maps_not_created":[${notCreated.join(",")}],` : ""}"streams":[${streams.join(",")}],"ms":{${timingJson.join(",")}}}\n`,
       );
     } else {
-      for (const p of r.programs) if (!p.attached) process.stderr.write(`corebpf run: ${p.name} (${p.section}) not attached: ${p.reason}\n`);
+      for (const m of r.mapsNotCreated) process.stderr.write(`corebpf run: map ${m.name} (${m.section}) not created: ${m.reason}\n`);
+      for (const p of r.programs) if (!p.attached) process.stderr.write(`corebpf run: ${p.name} (${p.section}) not ${p.id === 0 ? "loaded" : "attached"}: ${p.reason}\n`);
       const what = r.streams.length > 0 ? `printing ${r.streams.map((s) => `'${s.map}'`).join(", ")}` : "no ring or perf buffers";
       process.stderr.write(`corebpf run: ${attached} of ${r.programs.length} programs attached, ${what}${duration === undefined ? "; Ctrl-C to stop" : ` for ${duration} s`}\n`);
       if (verbose) {

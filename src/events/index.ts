@@ -16,4 +16,5 @@ export {
   type RunRecord,
   type RunTimings,
 } from "./run-object.js";
+export { loadSupported, type SkippedPart } from "./load-supported.js";
 export { RecordTypes, chooseRecordType, namedRecordType, preferredRecordNames, kernelTypeIds, type RecordFit, type RecordTypeChoice, type RecordTypeExclusions } from "./run-records.js";

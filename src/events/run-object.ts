@@ -22,6 +22,7 @@ import type { LoadLog } from "../kernel/loader/settings.js";
 import { MapType } from "../kernel/uapi.js";
 import type { MapKind } from "../obj/index.js";
 import type { RawHandler } from "./consumer.js";
+import { loadSupported, type SkippedPart } from "./load-supported.js";
 import { PerfBuffer } from "./perf-buffer.js";
 import { RingBuffer } from "./ring-buffer.js";
 import { RecordTypes, kernelTypeIds, type RecordTypeChoice, type RecordTypeExclusions } from "./run-records.js";
@@ -56,9 +57,9 @@ export interface ProgramOutcome {
   readonly kind?: string;
   /** Ids of the BPF links made (none for attachments without links). */
   readonly linkIds: readonly number[];
-  /** Why it is not attached. */
+  /** Why it is not attached (or, with id 0, not loaded). */
   readonly reason?: string;
-  /** The error code, when attaching failed ("NOT_SUPPORTED"...). */
+  /** The error code, when loading or attaching failed ("NOT_SUPPORTED"...). */
   readonly code?: string;
 }
 
@@ -132,6 +133,12 @@ function attachPlan(info: SectionInfo | undefined, options: ObjectRunOptions): {
   }
 }
 
+/** The error when every program the object would load was left out. */
+function noneLoads(what: string, left: readonly SkippedPart[]): NotSupportedError {
+  const lines = left.map((s) => `\n  ${s.name} (${s.section}): ${s.reason}`).join("");
+  return new NotSupportedError("programs", `none of the programs of ${what} can be loaded on this kernel:${lines}`);
+}
+
 /** Whether the running kernel's BTF has a struct of this name and size (never, without kernel BTF). */
 function kernelStructCheck(): (name: string, size: number) => boolean {
   let vmlinux: Btf | null | undefined;
@@ -178,7 +185,10 @@ function attachOne(p: LoadedProgram, options: ObjectRunOptions): { outcome: Prog
 /** A running object: its attachments and event consumers. Start with ObjectRun.start(). */
 export class ObjectRun implements Disposable {
   readonly object: BpfObject;
+  /** Every program of the object: attached, or why not (not loaded where this kernel lacks its type or attach kind). */
   readonly programs: readonly ProgramOutcome[];
+  /** Maps left out because this loader cannot create them (struct_ops). */
+  readonly mapsNotCreated: readonly SkippedPart[];
   readonly streams: readonly EventStream[];
   readonly timings: RunTimings;
   /** Records handed over (events, not loss reports). */
@@ -191,9 +201,17 @@ export class ObjectRun implements Disposable {
   #onEnd: ((err: unknown) => void) | undefined;
   #closed = false;
 
-  private constructor(object: BpfObject, programs: ProgramOutcome[], attachments: Attachment[], timings: { start: number; loaded: number }, options: ObjectRunOptions) {
+  private constructor(
+    object: BpfObject,
+    programs: ProgramOutcome[],
+    mapsNotCreated: SkippedPart[],
+    attachments: Attachment[],
+    timings: { start: number; loaded: number },
+    options: ObjectRunOptions,
+  ) {
     this.object = object;
     this.programs = programs;
+    this.mapsNotCreated = mapsNotCreated;
     this.#attachments = attachments;
     const btf = object.spec.btf;
     const exclude: RecordTypeExclusions = { ids: btf === undefined ? new Set() : kernelTypeIds(btf, object.spec.programs), kernelStruct: kernelStructCheck() };
@@ -241,13 +259,15 @@ export class ObjectRun implements Disposable {
   /**
    * Loads `source` (a path or the object's bytes), attaches what can be, and
    * opens the event consumers; records flow once consume() is called. Programs
-   * that cannot attach are reported in `programs`; it fails only when none of
-   * the object's programs loads.
+   * whose type or attach kind this kernel lacks are left out of the load, and
+   * programs that cannot attach stay unattached: both are reported in
+   * `programs`. It fails when a program is rejected for another reason (the
+   * verifier), or when none of the object's programs can load here.
    */
   static async start(source: string | Uint8Array, options: ObjectRunOptions = {}): Promise<ObjectRun> {
     const start = performance.now();
     const opened = openObject(source);
-    const object = await opened.load({
+    const { object, skipped } = await loadSupported(opened, {
       ...(options.btf === undefined ? {} : { btf: options.btf }),
       ...(options.baseBtf === undefined ? {} : { baseBtf: options.baseBtf }),
       ...(options.log === undefined ? {} : { log: options.log }),
@@ -255,19 +275,23 @@ export class ObjectRun implements Disposable {
     const loaded = performance.now();
     const attachments: Attachment[] = [];
     try {
+      const left = skipped.filter((s) => s.kind === "program");
+      if (object.loaded.length === 0 && left.length > 0) throw noneLoads(typeof source === "string" ? source : "the object", left);
       const outcomes: ProgramOutcome[] = [];
       const byName = new Map(object.loaded.map((p) => [p.name, p]));
       for (const spec of object.spec.programs) {
         const p = byName.get(spec.name);
+        const skip = left.find((s) => s.name === spec.name);
         if (p === undefined) {
-          outcomes.push({ name: spec.name, section: spec.section, id: 0, attached: false, linkIds: [], reason: "not loaded (autoload off)" });
+          const why = skip === undefined ? { reason: "autoload off" } : { reason: skip.reason, code: skip.code };
+          outcomes.push({ name: spec.name, section: spec.section, id: 0, attached: false, linkIds: [], ...why });
           continue;
         }
         const { outcome, attachment } = attachOne(p, options);
         outcomes.push(outcome);
         if (attachment !== undefined) attachments.push(attachment);
       }
-      return new ObjectRun(object, outcomes, attachments, { start, loaded }, options);
+      return new ObjectRun(object, outcomes, skipped.filter((s) => s.kind === "map"), attachments, { start, loaded }, options);
     } catch (err) {
       for (const a of attachments) a.close();
       object.close();

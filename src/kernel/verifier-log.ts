@@ -40,6 +40,11 @@ export function lastInstructionIndex(lines: readonly string[]): number | undefin
 /** How many of the last log lines go into the error message. */
 export const MESSAGE_LINES = 10;
 
+/** Where the lines left out of the message are: on the error, and printed by the CLI's -d. */
+export function fullLogHint(lines: number): string {
+  return `showing the last ${MESSAGE_LINES} of ${lines} log lines: all are in the error's 'log', and corebpf -d prints them`;
+}
+
 /** The error for a rejected program or BTF blob, keeping every line of the log. */
 export function verifierError(
   what: string,
@@ -57,6 +62,6 @@ export function verifierError(
   return new VerifierError(name, errno, message, lines, {
     ...(insn === undefined ? {} : { insn }),
     ...where,
-    hint: hint ?? (lines.length > MESSAGE_LINES ? `the full log (${lines.length} lines) is in error.log` : undefined),
+    hint: hint ?? (lines.length > MESSAGE_LINES ? fullLogHint(lines.length) : undefined),
   });
 }

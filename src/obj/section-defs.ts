@@ -183,34 +183,50 @@ export function sectionInfo(name: string): SectionInfo | undefined {
   return undefined;
 }
 
-/** Levenshtein distance, bounded by `max` (returns max + 1 beyond it). */
+/** Edit distance counting an adjacent transposition as one edit ("xpd" is 1 from "xdp"), bounded by `max` (max + 1 beyond it). */
 function distance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     let best = i;
     for (let j = 1; j <= b.length; j++) {
-      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, before[j - 2]! + 1);
       cur.push(v);
       if (v < best) best = v;
     }
     if (best > max) return max + 1;
+    before = prev;
     prev = cur;
   }
   return prev[b.length]!;
 }
 
-/** Up to `limit` known section names close to `name` (by its part before any '/'), best first. */
+/** Edits a name of this length may be away from a suggestion: a typo, not another word ("foo" is 3 from "lsm"). */
+const tolerance = (length: number): number => (length <= 4 ? 1 : length <= 12 ? 2 : 3);
+
+/**
+ * Known section names that `name` is probably a typo of: those at the least
+ * edit distance, within a tolerance that grows with the length. Exact names
+ * ("tc/ingress", "xdp") are compared with the whole of `name`; prefixes that
+ * take a target ("kprobe+") with the part of `name` before its first '/'.
+ */
 export function closeSectionNames(name: string, limit = 4): string[] {
   const head = name.split("/", 1)[0]!;
-  const scored: [string, number][] = [];
+  // [name, distance, 0 when compared whole: "tc/ingres" means "tc/ingress" rather than "tp"]
+  const scored: [string, number, number][] = [];
   for (const [pattern] of SECTION_DEFS) {
-    const plain = pattern.endsWith("+") ? pattern.slice(0, -1) : pattern;
-    const patternHead = plain.split("/", 1)[0]!;
-    const d = Math.min(distance(head, patternHead, 3), distance(name, plain, 3));
-    if (d <= 3 || (head.length >= 3 && plain.startsWith(head))) scored.push([plain, d]);
+    const prefix = pattern.endsWith("+");
+    const plain = prefix ? pattern.slice(0, -1) : pattern;
+    const subject = prefix ? head : name;
+    const allowed = tolerance(Math.max(subject.length, plain.length));
+    const d = distance(subject, plain, allowed);
+    if (d <= allowed) scored.push([plain, d, prefix && subject !== name ? 1 : 0]);
   }
-  scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
-  return [...new Set(scored.map(([n]) => n))].slice(0, limit);
+  scored.sort((a, b) => a[1] - b[1] || a[2] - b[2] || a[0].localeCompare(b[0]));
+  const best = scored[0];
+  const names = scored.filter(([, d, part]) => d === best?.[1] && part === best[2]).map(([n]) => n);
+  return [...new Set(names)].slice(0, limit);
 }

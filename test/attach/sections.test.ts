@@ -63,6 +63,16 @@ test("attachSection: tracepoint and raw_tp attach by name; xdp needs an interfac
     assert.throws(() => attachSection(xdp, "xdp"), /attaches to a network interface.*pass iface/);
     assert.throws(() => attachSection(xdp, "no_such_section"), /not a program section libbpf knows/);
     assert.throws(() => attachSection(xdp, "kprobe"), /a target/);
+    // Suggestions only for typos; none for a name unlike any section.
+    assert.throws(() => attachSection(xdp, "foo/bar"), (err: Error) => err.message === "section 'foo/bar' is not a program section libbpf knows");
+    assert.throws(() => attachSection(xdp, "tracepont/sched/sched_process_exec"), /did you mean 'tracepoint'\?/);
+    using cls = counterProgram("sched_cls", map);
+    assert.throws(
+      () => attachSection(cls, "tc", { iface: "lo" }),
+      (err: Error) =>
+        err.message ===
+        "section 'tc' does not say which direction (ingress or egress) of the tc hook it attaches to (name it in the section (tc/ingress, tcx/egress...), or call attachTc with a direction)",
+    );
   }
   assert.equal(openFdCount(), fds);
 });

@@ -62,6 +62,12 @@ test("close matches for misspelt section names", () => {
   assert.ok(closeSectionNames("tracepiont/a/b").includes("tracepoint"));
   assert.ok(closeSectionNames("sockett").includes("socket"));
   assert.deepEqual(closeSectionNames("zzzzzzzzzzzz"), []);
+  // Within a few edits only: no 'lsm' or 'tc' for 'foo/bar' (3 edits of a 3-letter word is another word).
+  for (const far of ["foo/bar", "a", "cgroup/foo", "sk_skb/foo"]) assert.deepEqual(closeSectionNames(far), [], far);
+  assert.deepEqual(closeSectionNames("xpd"), ["xdp"]); // a transposition is one edit
+  assert.deepEqual(closeSectionNames("tc/ingres"), ["tc/ingress"]); // the whole name, not 'tp' by its head
+  assert.deepEqual(closeSectionNames("cgroup/conect4"), ["cgroup/connect4"]);
+  assert.deepEqual(closeSectionNames("kprobes/do_open"), ["kprobe"]);
 });
 
 test("names libbpf derives: object names from paths, global data map names", () => {

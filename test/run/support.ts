@@ -6,6 +6,7 @@ import { readdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { rawClose, tracepointId, tryGetFdById, type IdKind } from "../../src/kernel/index.js";
 import { ringbufSkip, perfSkip } from "../events/support.js";
+import { kernelSkip } from "../kernel/support.js";
 import { cliPath } from "../support/paths.js";
 
 function tracepointSkip(category: string, name: string): string | false {
@@ -19,6 +20,8 @@ function tracepointSkip(category: string, name: string): string | false {
 
 /** Reason to skip runs of the bundled execsnoop, or false. */
 export const execsnoopSkip: string | false = ringbufSkip || tracepointSkip("syscalls", "sys_enter_execve") || tracepointSkip("syscalls", "sys_exit_execve");
+/** Reason to skip runs of bpf/test/run_unsupported.bpf.o (and other objects that need no buffers), or false. */
+export const runUnsupportedSkip: string | false = kernelSkip || tracepointSkip("sched", "sched_process_exec");
 /** Reason to skip runs of bpf/test/run_events.bpf.o, or false. */
 export const runEventsSkip: string | false = ringbufSkip || perfSkip || tracepointSkip("sched", "sched_process_exec");
 

@@ -12,6 +12,7 @@ import { attachKprobe } from "./kprobe.js";
 import { attachNetns } from "./netns-link.js";
 import { type NetnsRef } from "./netns.js";
 import { attachPerfEvent, type PerfSamplingOptions } from "./perf-sampling.js";
+import { closeSectionNames } from "../../obj/index.js";
 import { type SectionInfo, parseSection } from "./sections.js";
 import { attachSocketFilter, attachReuseport } from "./socket-filter.js";
 import { attachTc } from "./tc.js";
@@ -55,15 +56,25 @@ export function syscallFunction(name: string): string {
   return `sys_${name}`;
 }
 
+/** A target the section name cannot carry (an interface, a cgroup...) was not given. */
 function need(info: SectionInfo, what: string, option: string): never {
-  throw new CoreBpfError("ATTACH_TARGET_NEEDED", `section '${info.section}' attaches to ${what}, which its name does not say`, { hint: `pass ${option}` });
+  throw new CoreBpfError("ATTACH_TARGET_NEEDED", `section '${info.section}' attaches to ${what}, which its name does not say`, { section: info.section, hint: `pass ${option}` });
+}
+
+/** The section name leaves out a part of the hook that attaching needs (tc direction, cgroup hook). */
+function incomplete(info: SectionInfo, message: string, hint: string): never {
+  throw new CoreBpfError("ATTACH_TARGET_NEEDED", `section '${info.section}' ${message}`, { section: info.section, hint });
 }
 
 /** Attaches `program` as its section name says; targets the name lacks come from `options`. */
 export function attachSection(program: FdLike, section: string | SectionInfo, options: SectionAttachOptions = {}): Attachment {
   const info = typeof section === "string" ? parseSection(section) : section;
   if (info === undefined) {
-    throw new CoreBpfError("UNKNOWN_SECTION", `section '${String(section)}' is not a program section libbpf knows`, { section: String(section) });
+    const close = closeSectionNames(String(section));
+    throw new CoreBpfError("UNKNOWN_SECTION", `section '${String(section)}' is not a program section libbpf knows`, {
+      section: String(section),
+      ...(close.length > 0 ? { hint: `did you mean ${close.map((c) => `'${c}'`).join(", ")}?` } : {}),
+    });
   }
   const auto = info.autoAttach;
   if (auto !== undefined) {
@@ -95,11 +106,11 @@ export function attachSection(program: FdLike, section: string | SectionInfo, op
       if (type === AttachType.TCX_INGRESS || type === AttachType.TCX_EGRESS) {
         return attachTc(program, options.iface, { ...base, direction: type === AttachType.TCX_INGRESS ? "ingress" : "egress" });
       }
-      return need(info, "a tc hook whose direction the name does not say", "a tc/ingress or tc/egress section, or call attachTc");
+      return incomplete(info, "does not say which direction (ingress or egress) of the tc hook it attaches to", "name it in the section (tc/ingress, tcx/egress...), or call attachTc with a direction");
     }
     case "cgroup":
       if (options.cgroup === undefined) need(info, "a cgroup", "cgroup");
-      if (type === undefined) need(info, "a cgroup hook it does not name", "a section naming the hook (cgroup_skb/ingress...), or call attachCgroup");
+      if (type === undefined) incomplete(info, "does not name the cgroup hook it attaches to", "name it in the section (cgroup_skb/ingress...), or call attachCgroup with an attach type");
       return attachCgroup(program, options.cgroup, type);
     case "netns":
       if (type !== AttachType.SK_LOOKUP && type !== AttachType.FLOW_DISSECTOR) need(info, "a network namespace", "netns");

@@ -160,7 +160,8 @@ function loadSpec(input: LoadProgramsInput, i: number): LoadSpec {
   return spec;
 }
 
-const TRAMPOLINE_ATTACH = new Set<number>([AttachType.TRACE_FENTRY, AttachType.TRACE_FEXIT, AttachType.MODIFY_RETURN, AttachType.LSM_MAC, AttachType.LSM_CGROUP]);
+/** Attach kinds that run through a BPF trampoline. */
+export const TRAMPOLINE_ATTACH: ReadonlySet<number> = new Set<number>([AttachType.TRACE_FENTRY, AttachType.TRACE_FEXIT, AttachType.MODIFY_RETURN, AttachType.LSM_MAC, AttachType.LSM_CGROUP]);
 
 /** An EPERM that is really a missing kernel feature (BPF trampolines, the BPF LSM) becomes a NotSupportedError. */
 function explainRefusal(s: ProgramSettings, spec: LoadSpec, err: unknown): unknown {
