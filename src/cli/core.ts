@@ -130,12 +130,6 @@ function hexInsns(bytes: Uint8Array): string[] {
   return out;
 }
 
-function failure(err: CoreRelocationError, ctx: CliContext): number {
-  if (ctx.json) process.stdout.write(JSON.stringify({ error: err.message, code: err.code, errno: err.errno, ...err.where }) + "\n");
-  else process.stderr.write(`Error: ${err.message}\n`);
-  return 1;
-}
-
 /**
  * The relocated programs as `core relocate -j` prints them (without the
  * final newline), or the CO-RE failure.
@@ -150,12 +144,12 @@ export function relocationJson(obj: ObjectSpec, target: CoreTarget, pretty = fal
 function relocateCommand(obj: ObjectSpec, opened: OpenedTarget, ctx: CliContext): number {
   if (ctx.json) {
     const json = relocationJson(obj, opened.target, ctx.pretty);
-    if (json instanceof CoreRelocationError) return failure(json, ctx);
+    if (json instanceof CoreRelocationError) throw json; // reported as every CLI error is
     process.stdout.write(json + "\n");
     return 0;
   }
   const result = relocateObject(obj, opened.target);
-  if (result.error !== undefined) return failure(result.error, ctx);
+  if (result.error !== undefined) throw result.error;
   const btf = obj.btf;
   for (const [i, p] of obj.programs.entries()) {
     const insns = result.programs[i]!.insns;

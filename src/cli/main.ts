@@ -56,6 +56,8 @@ function errorJson(err: unknown, pretty: boolean): string {
   const w = new BpftoolJson(pretty).startObject();
   if (err instanceof CoreBpfError) {
     w.stringField("error", bareMessage(err)).stringField("code", err.code);
+    const errno = (err as { errno?: unknown }).errno;
+    if (typeof errno === "string") w.stringField("errno", errno); // what libbpf would return (CO-RE failures)
     if (err.hint !== undefined) w.stringField("hint", err.hint);
     for (const [key, value] of Object.entries(err.where)) {
       if (typeof value === "number") w.intField(key, value);

@@ -52,7 +52,7 @@ test("explain: every relocation of core_local against core_target, aligned, with
 
 test("explain: errors show libbpf's reason and the candidates, and exit 1", () => {
   const { status, stdout } = cli(["core", "explain", objectPath("core_errors"), "--btf", objectPath("core_target")]);
-  assert.equal(status, 1);
+  assert.equal(status, 1); // a report that found errors, like diff(1); failures to run exit 255
   assert.match(stdout, /core_ambiguous\s+3\s+byte_off\s+struct ct_amb::x\s+ERROR EINVAL field offset ambiguity: 64 != 0/);
   assert.match(stdout, /candidates: \[\d+\] struct ct_amb___one @0 = 0; \[\d+\] struct ct_amb___two @8 = 8/);
   assert.match(stdout, /ERROR ERANGE \(LDX\/ST\/STX\) value too big: 40000/);
