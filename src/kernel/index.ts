@@ -4,6 +4,7 @@
 export { Fd, fdOf, type FdLike } from "./fd.js";
 export { Map, BpfMap, type MapSpec, type MapCodecs } from "./map.js";
 export { MapMemory } from "./map-memory.js";
+export { mapArena, arenaLength } from "./arena.js";
 export { type BatchOptions } from "./map-batch.js";
 export { Program, bindMap, type ProgramSpec, type ProgramLoadOptions } from "./program.js";
 export { type TestRunOptions, type TestRunResult } from "./test-run.js";

@@ -13,6 +13,8 @@ import { pageSize } from "./sys.js";
 export class MapMemory {
   /** Bytes mapped (a whole number of pages). */
   readonly length: number;
+  /** Where the mapping starts in this process (arena pointers are addresses in it). */
+  readonly address: number;
   /** Whether writes are allowed (false for frozen or read-only maps). */
   readonly writable: boolean;
   readonly #mapping: SharedMapping;
@@ -20,16 +22,22 @@ export class MapMemory {
   private constructor(mapping: SharedMapping, writable: boolean) {
     this.#mapping = mapping;
     this.length = mapping.length;
+    this.address = mapping.address;
     this.writable = writable;
   }
 
-  /** Maps `length` bytes (rounded up to pages) of the map behind `fd`. */
-  static map(fd: number, length: number, writable: boolean, what = "map"): MapMemory {
+  /**
+   * Maps `length` bytes (rounded up to pages) of the map behind `fd`, where
+   * the kernel chooses or exactly at `options.address` (never over another
+   * mapping).
+   */
+  static map(fd: number, length: number, writable: boolean, what = "map", options: { address?: number; hint?: string } = {}): MapMemory {
     const page = pageSize();
     const size = Math.max(page, Math.ceil(length / page) * page);
-    const hint = writable ? "the map must be created with BPF_F_MMAPABLE and not be frozen or read-only" : "the map must be created with BPF_F_MMAPABLE";
+    const hint = options.hint ?? (writable ? "the map must be created with BPF_F_MMAPABLE and not be frozen or read-only" : "the map must be created with BPF_F_MMAPABLE");
     // Views of a writable map stay writable after close (into the placeholder), never a fault.
-    return new MapMemory(SharedMapping.map(fd, size, { writable, writableAfterRelease: writable, what, hint }), writable);
+    const at = options.address === undefined ? {} : { address: options.address };
+    return new MapMemory(SharedMapping.map(fd, size, { writable, writableAfterRelease: writable, what, hint, ...at }), writable);
   }
 
   #live(): ArrayBuffer {

@@ -17,6 +17,7 @@ import { readFdinfo } from "./fdinfo.js";
 import { isArrayLikeMapType, isPerCpuMapType, MapFlags, mapTypeName, UpdateFlags } from "./flags.js";
 import { mapInfo, type MapInfo } from "./info.js";
 import { createMapFd, type MapSpec } from "./map-create.js";
+import { mapArena } from "./arena.js";
 import { MapMemory } from "./map-memory.js";
 import { lookupBatch, updateBatch, deleteBatch, type BatchOptions } from "./map-batch.js";
 import { probeMapType } from "./features/map-types.js";
@@ -503,9 +504,10 @@ export class Map<K = Uint8Array, V = Uint8Array> extends KernelObject {
 
   /**
    * Maps a BPF_F_MMAPABLE array's values into memory (global data). Frozen
-   * maps are mapped read-only.
+   * maps are mapped read-only. An arena is mapped whole (see kernel/arena.ts).
    */
   mmap(): MapMemory {
+    if (this.type === MapType.ARENA) return mapArena(this.fd.value, this.maxEntries, this.info().mapExtra, this.label);
     if ((this.flags & MapFlags.MMAPABLE) === 0) {
       throw new CoreBpfError("NOT_MMAPABLE", `${this.label}: created without BPF_F_MMAPABLE`, { hint: "create the map with flags: MapFlags.MMAPABLE" });
     }

@@ -3,20 +3,32 @@
 // back at once (before the fd is closed) but never leaves a hole under a view
 // someone kept: the range is replaced in place by private zero pages
 // (MAP_FIXED), so a stale view reads zeros instead of crashing the process.
-// The address range itself is unmapped when the ArrayBuffer is collected.
+// The address range itself is unmapped when the last ArrayBuffer over it is
+// collected. A mapping asked for at a fixed address (arenas) may take over
+// such a placeholder of ours: the range then stays until the buffers of both
+// are collected.
 import koffi from "koffi";
 import { CoreBpfError } from "../errors.js";
 import { errnoName } from "./errno.js";
-import { MapMode, Prot, lastErrno, rawMmap, rawMmapAt, rawMunmap } from "./sys.js";
+import { MapMode, Prot, lastErrno, rawMmap, rawMmapAt, rawMmapNoReplace, rawMunmap } from "./sys.js";
 
 const MAP_NORESERVE = 0x4000;
 
+/** An address range of ours and the ArrayBuffers over it not yet collected. */
 interface Range {
-  address: number;
-  length: number;
+  readonly address: number;
+  readonly length: number;
+  buffers: number;
+  /** Protection of the placeholder once released (a mapping taking it over keeps at least this). */
+  placeholderProt: number;
 }
 
+/** Released ranges still held by views (placeholders), by address. */
+const placeholders = new Map<number, Range>();
+
 const unmapWhenCollected = new FinalizationRegistry<Range>((r) => {
+  if (--r.buffers > 0) return;
+  if (placeholders.get(r.address) === r) placeholders.delete(r.address);
   rawMunmap(r.address, r.length);
 });
 
@@ -33,33 +45,74 @@ export interface MappingOptions {
   what: string;
   /** What to check when mmap fails (by default: memory limits, for EPERM and ENOMEM). */
   hint?: string;
+  /**
+   * Map exactly here (a page-aligned user address), never over a mapping of
+   * someone else (MAP_FIXED_NOREPLACE); a placeholder this module left there
+   * is replaced. Default: where the kernel chooses.
+   */
+  address?: number;
+}
+
+function mmapFailure(options: MappingOptions, length: number, offset: number, errno: string, why = ""): CoreBpfError {
+  const limits = errno === "EPERM" || errno === "ENOMEM" ? "the size may exceed the locked-memory limit (RLIMIT_MEMLOCK) or the memory available" : undefined;
+  return new CoreBpfError(errno, `${options.what}: mmap of ${length} bytes at offset ${offset}${why} failed (${errno})`, { hint: options.hint ?? limits });
+}
+
+/** mmap at options.address exactly: over our own placeholder (MAP_FIXED), else only where nothing is mapped. */
+function mapAt(address: number, length: number, prot: number, fd: number, offset: number, options: MappingOptions): Range {
+  const where = ` at 0x${address.toString(16)}`;
+  const held = placeholders.get(address);
+  if (held !== undefined && held.length === length) {
+    if (rawMmapAt(address, length, prot, MapMode.SHARED, fd, offset) !== address) throw mmapFailure(options, length, offset, errnoName(lastErrno()), where);
+    placeholders.delete(address);
+    return held;
+  }
+  const got = rawMmapNoReplace(address, length, prot, MapMode.SHARED, fd, offset);
+  if (got === address) return { address, length, buffers: 0, placeholderProt: 0 };
+  if (got === -1 || got < 0) {
+    const errno = errnoName(lastErrno());
+    if (errno !== "EEXIST") throw mmapFailure(options, length, offset, errno, where);
+    throw new CoreBpfError("EEXIST", `${options.what}: cannot map ${length} bytes at 0x${address.toString(16)}: the range is in use in this process`, {
+      hint: options.hint ?? "another mapping (of this process) overlaps it: pick another fixed address, or free that mapping first",
+    });
+  }
+  rawMunmap(got, length); // a kernel without MAP_FIXED_NOREPLACE took the address as a hint
+  throw new CoreBpfError("EEXIST", `${options.what}: the kernel mapped ${length} bytes at 0x${got.toString(16)}, not at 0x${address.toString(16)}`, {
+    hint: "the address is in use, or the kernel (before 4.17) has no MAP_FIXED_NOREPLACE",
+  });
 }
 
 export class SharedMapping {
   readonly address: number;
   readonly length: number;
-  readonly #placeholderProt: number;
   #buffer: ArrayBuffer | undefined;
 
-  private constructor(address: number, length: number, placeholderProt: number) {
-    this.address = address;
-    this.length = length;
-    this.#placeholderProt = placeholderProt;
-    this.#buffer = koffi.view(BigInt(address), length);
-    unmapWhenCollected.register(this.#buffer, { address, length });
+  readonly #range: Range;
+
+  private constructor(range: Range) {
+    this.address = range.address;
+    this.length = range.length;
+    this.#range = range;
+    this.#buffer = koffi.view(BigInt(range.address), range.length);
+    range.buffers++;
+    unmapWhenCollected.register(this.#buffer, range);
   }
 
-  /** mmap(MAP_SHARED) of `length` bytes of `fd`. */
+  /** mmap(MAP_SHARED) of `length` bytes of `fd` (at options.address when given). */
   static map(fd: number, length: number, options: MappingOptions): SharedMapping {
     const offset = options.offset ?? 0;
-    const mode = options.private ? MapMode.PRIVATE : MapMode.SHARED;
-    const address = rawMmap(length, options.writable ? Prot.READ | Prot.WRITE : Prot.READ, mode, fd, offset);
-    if (address === -1 || address < 0) {
-      const errno = errnoName(lastErrno());
-      const limits = errno === "EPERM" || errno === "ENOMEM" ? "the size may exceed the locked-memory limit (RLIMIT_MEMLOCK) or the memory available" : undefined;
-      throw new CoreBpfError(errno, `${options.what}: mmap of ${length} bytes at offset ${offset} failed (${errno})`, { hint: options.hint ?? limits });
+    const prot = options.writable ? Prot.READ | Prot.WRITE : Prot.READ;
+    let range: Range;
+    if (options.address !== undefined) {
+      range = mapAt(options.address, length, prot, fd, offset, options);
+    } else {
+      const address = rawMmap(length, prot, options.private ? MapMode.PRIVATE : MapMode.SHARED, fd, offset);
+      if (address === -1 || address < 0) throw mmapFailure(options, length, offset, errnoName(lastErrno()));
+      range = { address, length, buffers: 0, placeholderProt: 0 };
     }
-    return new SharedMapping(address, length, options.writableAfterRelease ? Prot.READ | Prot.WRITE : Prot.READ);
+    // Views kept from a placeholder taken over stay as writable as they were.
+    range.placeholderProt |= options.writableAfterRelease ? Prot.READ | Prot.WRITE : Prot.READ;
+    return new SharedMapping(range);
   }
 
   /** The mapping's bytes; views into it stay safe to read after release(). */
@@ -75,11 +128,12 @@ export class SharedMapping {
   /** Returns the kernel's pages now; earlier views see inert zero pages (idempotent). */
   release(): void {
     if (this.#buffer === undefined) return;
-    const r = rawMmapAt(this.address, this.length, this.#placeholderProt, MapMode.PRIVATE | MapMode.ANONYMOUS | MAP_NORESERVE, -1, 0);
+    const r = rawMmapAt(this.address, this.length, this.#range.placeholderProt, MapMode.PRIVATE | MapMode.ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (r !== this.address) {
       // Keep the kernel's pages mapped rather than leave a hole under a view.
       throw new CoreBpfError(errnoName(lastErrno()), `cannot detach a ${this.length}-byte mapping; it stays mapped`);
     }
     this.#buffer = undefined;
+    placeholders.set(this.address, this.#range);
   }
 }

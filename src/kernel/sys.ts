@@ -117,7 +117,7 @@ export function rawClose(fd: number): number {
 }
 
 export const Prot = { READ: 1, WRITE: 2 } as const;
-export const MapMode = { SHARED: 0x01, PRIVATE: 0x02, FIXED: 0x10, ANONYMOUS: 0x20 } as const;
+export const MapMode = { SHARED: 0x01, PRIVATE: 0x02, FIXED: 0x10, ANONYMOUS: 0x20, FIXED_NOREPLACE: 0x100000 } as const;
 
 let pageSizeValue: number | undefined;
 /** The system page size. */
@@ -133,6 +133,15 @@ export function rawMmap(length: number, prot: number, flags: number, fd: number,
 /** mmap(2) at a fixed address (MAP_FIXED replaces what is mapped there). */
 export function rawMmapAt(address: number, length: number, prot: number, flags: number, fd: number, offset: number): number {
   return fns.mmap(address, length, prot, flags | MapMode.FIXED, fd, offset);
+}
+
+/**
+ * mmap(2) exactly at `address` without replacing anything (MAP_FIXED_NOREPLACE):
+ * -1 (EEXIST) when something is mapped there. Kernels before 4.17 take the
+ * address as a hint, so callers check the address returned.
+ */
+export function rawMmapNoReplace(address: number, length: number, prot: number, flags: number, fd: number, offset: number): number {
+  return fns.mmap(address, length, prot, flags | MapMode.FIXED_NOREPLACE, fd, offset);
 }
 
 /** munmap(2). */

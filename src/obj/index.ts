@@ -23,4 +23,5 @@ export type {
 export { parseBtfExt, type BtfExt, type BtfExtSection, type CoreReloSection, type FuncInfoSection, type LineInfoSection } from "./btf-ext.js";
 export { SECTION_DEFS, SecFlag, sectionInfo, closeSectionNames, type SectionInfo, type SectionDefRow } from "./section-defs.js";
 export { objectNameFromPath, internalMapName } from "./names.js";
+export { ARENA_SECTION } from "./arena.js";
 export { AttachType, MapFlag, MapType, Pinning, ProgFlag, ProgType, attachTypeName, mapTypeName, progTypeName } from "./uapi.js";

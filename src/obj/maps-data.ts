@@ -55,7 +55,8 @@ function exposesGlobals(ctx: DataContext, kind: MapKind, section: string, datase
   return layout.vars.some((v) => v.linkage !== VarLinkage.STATIC);
 }
 
-function variablesOf(btf: Btf | undefined, layout: DatasecLayout | undefined): VariableSpec[] {
+/** A DATASEC's variables as the model lists them (empty without BTF or layout). */
+export function variablesOf(btf: Btf | undefined, layout: DatasecLayout | undefined): VariableSpec[] {
   if (btf === undefined || layout === undefined) return [];
   return layout.vars.map((v) => ({
     name: btf.name(v.varId),

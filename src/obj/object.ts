@@ -5,6 +5,7 @@
 import { AsmError, BtfError, ElfError, ObjectError } from "../errors.js";
 import { Btf, BtfKind, FuncLinkage } from "../btf/index.js";
 import { EM, ET, type ElfFile, type ElfSymbol, parseElf } from "../elf/index.js";
+import { withArenaData } from "./arena.js";
 import { type BtfExt, parseBtfExt } from "./btf-ext.js";
 import { datasecLayouts, objectSymbols } from "./datasec.js";
 import { indexBtfExt } from "./ext-index.js";
@@ -136,8 +137,8 @@ function build(bytes: Uint8Array, options: ParseObjectOptions): ObjectSpec {
   const externs = collectExterns(btf, symbols);
   const layouts = btf === undefined ? new Map<string, DatasecLayout>() : datasecLayouts(btf, elf, objectSymbols(symbols));
   const mapsSection = table.maps === 0 ? undefined : elf.sections[table.maps]!;
-  const userMaps = btfMaps(btf, layouts.get(".maps"), table.maps, mapsSection?.size ?? 0, !options.relaxedMaps);
   const ctx = { elf, table, btf, layouts, objectName: options.name ?? "" };
+  const userMaps = withArenaData(btfMaps(btf, layouts.get(".maps"), table.maps, mapsSection?.size ?? 0, !options.relaxedMaps), ctx);
   const structOps = structOpsMaps(elf, table, btf, layouts);
   const maps = [...userMaps, ...dataMaps(ctx, externs, kconfigSize(externs)), ...structOps];
 

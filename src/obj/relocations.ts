@@ -9,6 +9,8 @@ import { isExternSymbol } from "./externs.js";
 import { type RawFunction, functionAt } from "./functions.js";
 import type { SectionTable } from "./sections.js";
 import type { ExternSpec, InsnRelocation, MapSpec } from "./types.js";
+import { ARENA_SECTION } from "./arena.js";
+import { MapType } from "./uapi.js";
 
 const CALL_CODE = CLASS.JMP | JMP.CALL;
 
@@ -129,7 +131,7 @@ function classify(inp: Inputs, f: RawFunction, i: number, sym: ElfSymbol, symNam
     return target(inp, "callback", i, (sym.value + imm) / 8, symName, bad);
   }
   const section = inp.table.list.find((s) => s.index === sym.sectionIndex);
-  if (section?.kind === "arena") bad("arena (__arena) globals are not supported", "not implemented yet");
+  if (section?.kind === "arena") return arenaReloc(inp, f, i, sym, bad);
   if (section?.name === ".jumptables") bad("jump tables (gotox) are not supported", "not implemented yet");
   if (sym.sectionIndex === inp.table.maps) {
     const map = inp.maps.findIndex((m) => m.kind === "btf" && m.sectionOffset === sym.value);
@@ -144,6 +146,16 @@ function classify(inp: Inputs, f: RawFunction, i: number, sym: ElfSymbol, symNam
   const offset = (f.insns.imm(i) + sym.value) | 0;
   // The kernel takes a map value address only inside the value (array_map_direct_value_addr).
   if (offset < 0 || offset >= inp.maps[map]!.valueSize) bad(`offset ${offset} lies outside '${section!.name}' (${inp.maps[map]!.valueSize} bytes)`, "the instruction's addend or the symbol's value is corrupt");
+  return { reloc: { kind: "data", insn: i, map, offset } };
+}
+
+/** An __arena variable: a map-value load of the arena map, at the variable's offset in the arena data (libbpf's RELO_DATA on the arena). */
+function arenaReloc(inp: Inputs, f: RawFunction, i: number, sym: ElfSymbol, bad: Bad): { reloc: InsnRelocation } {
+  const map = inp.maps.findIndex((m) => m.type === MapType.ARENA);
+  if (map < 0) bad("an __arena variable is used, but the object declares no ARENA map", 'declare the arena in SEC(".maps")');
+  const size = inp.maps[map]!.data?.length ?? 0;
+  const offset = (f.insns.imm(i) + sym.value) | 0;
+  if (offset < 0 || offset >= size) bad(`offset ${offset} lies outside ${ARENA_SECTION} (${size} bytes)`, "the instruction's addend or the symbol's value is corrupt");
   return { reloc: { kind: "data", insn: i, map, offset } };
 }
 

@@ -39,7 +39,11 @@ export interface SectionSpec {
 export type InsnRelocation =
   /** ldimm64 of a map: src_reg BPF_PSEUDO_MAP_FD, imm = the map's fd (0 in the model). */
   | { readonly kind: "map"; readonly insn: number; readonly map: number }
-  /** ldimm64 of a global variable: src_reg BPF_PSEUDO_MAP_VALUE, imm = fd, second imm = offset (the addend included). */
+  /**
+   * ldimm64 of a global variable: src_reg BPF_PSEUDO_MAP_VALUE, imm = fd, second imm = offset (the addend included).
+   * For an __arena variable `map` is the ARENA map and the offset is into its data (.addr_space.1); a loader adds
+   * where that data sits in the arena.
+   */
   | { readonly kind: "data"; readonly insn: number; readonly map: number; readonly offset: number }
   /** ldimm64 of a .kconfig extern: BPF_PSEUDO_MAP_VALUE into the .kconfig map at the extern's offset. */
   | { readonly kind: "kconfig"; readonly insn: number; readonly map: number; readonly extern: number; readonly offset: number }
@@ -211,9 +215,9 @@ export interface MapSpec {
   readonly inner?: MapSpec;
   /** Initial slots of prog arrays and maps of maps. */
   readonly slots: readonly MapSlot[];
-  /** Initial value (global data, struct_ops); undefined for zero-filled .bss/.kconfig. */
+  /** Initial value (global data, struct_ops, an arena's .addr_space.1 variables); undefined for zero-filled .bss/.kconfig. */
   readonly data?: Uint8Array;
-  /** Variables of global data maps, by offset. */
+  /** Variables of global data maps (and of the arena: its __arena variables), by offset. */
   readonly variables: readonly VariableSpec[];
   /** struct_ops: members bound to programs. */
   readonly structOps?: readonly StructOpsMember[];

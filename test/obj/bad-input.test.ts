@@ -4,8 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
+import { Btf, BtfKind } from "../../src/btf/index.js";
 import { SHT } from "../../src/elf/index.js";
-import { ProgType, parseObject } from "../../src/obj/index.js";
+import { MapType, ProgType, parseObject } from "../../src/obj/index.js";
 import { buildElf, relBytes, symtabBytes } from "../elf/builder.js";
 import { Patcher, objectError, readObject } from "./support.js";
 
@@ -51,6 +52,21 @@ function tiny(section: string, extra: Parameters<typeof buildElf>[0] = [], symbo
     machine === undefined ? {} : { machine },
   );
 }
+
+/**
+ * Sets a map's BPF_MAP_TYPE_* in place: `__uint(type, N)` is a pointer to an
+ * `int[N]`, so the nelems of the one ARRAY type of length `from` becomes `to`.
+ */
+function setMapType(p: Patcher, from: number, to: number): void {
+  const s = p.section(".BTF");
+  const btf = Btf.parse(p.bytes.subarray(s.offset, s.offset + s.size));
+  const ids = [];
+  for (let id = 1; id < btf.typeCount; id++) if (btf.kind(id) === BtfKind.ARRAY && btf.dataWord(id, 2) === from) ids.push(id);
+  assert.equal(ids.length, 1, `one int[${from}] in the BTF`);
+  p.u32(s.offset + btf.recordOffset(ids[0]!) + 12 + 8, to);
+}
+
+const arena = () => readObject("bpf/test/arena.bpf.o");
 
 const cases: Case[] = [
   { name: "empty file", bytes: () => new Uint8Array(0), code: "ELF_TRUNCATED", offset: 0 },
@@ -183,6 +199,37 @@ const cases: Case[] = [
     section: ".rel.maps",
     offset: true,
     message: /isn't a valid program reference/,
+  },
+  {
+    name: "__arena variables without an arena map",
+    bytes: patched((p) => setMapType(p, MapType.ARENA, MapType.ARRAY), arena()),
+    code: "OBJ_ARENA_WITHOUT_MAP",
+    section: ".addr_space.1",
+    offset: true,
+    hint: /BPF_MAP_TYPE_ARENA/,
+  },
+  {
+    name: "two arena maps",
+    bytes: patched((p) => setMapType(p, MapType.USER_RINGBUF, MapType.ARENA), readObject("bpf/test/maps_more.bpf.o")),
+    code: "OBJ_MULTIPLE_ARENAS",
+    section: ".maps",
+    offset: true,
+    message: /map 'arena'.*map 'user_events'|map 'user_events'.*map 'arena'/,
+  },
+  {
+    name: "__arena variable relocation outside .addr_space.1",
+    bytes: patched((p) => {
+      // The addend (first imm) of the ldimm64 of arena_page.
+      const rel = p.section(".relsyscall");
+      const sym = p.symbolIndex("arena_page");
+      let at = -1;
+      for (let e = rel.offset; e < rel.offset + rel.size; e += 16) if (p.u32(e + 12) === sym) at = p.u64(e);
+      p.u32(p.section("syscall").offset + at + 4, 4096);
+    }, arena()),
+    code: "OBJ_BAD_RELOCATION",
+    section: ".relsyscall",
+    offset: true,
+    message: /offset 4112 lies outside \.addr_space\.1 \(28 bytes\)/,
   },
 ];
 

@@ -127,6 +127,7 @@ const programs: Record<string, Row[]> = {
     ["reject_null_deref", "socket", "socket_filter", "-", undefined, false, []],
   ],
   core_target: [],
+  arena: [["arena_sum", "syscall", "syscall", "-", undefined, true, []]],
 };
 
 for (const [name, rows] of Object.entries(programs)) {
@@ -214,6 +215,27 @@ test("maps_more: redirect, socket, cgroup, user ring buffer and arena maps with 
       ["arena", "arena", 0, 0, 4, MMAPABLE, { mapExtra: 1n << 44n }],
       ["maps_mor.bss", "array", 4, 8, 1, MMAPABLE],
     ], rel);
+  }
+});
+
+test("arena: __arena variables (.addr_space.1) are the arena map's initial data, and their loads map-value loads of it", () => {
+  for (const rel of ["bpf/test/arena.bpf.o", "bpf/test/arena.bpfeb.o"]) {
+    const obj = model(rel);
+    assert.deepEqual(obj.maps.map(mapRow(obj)), [["arena", "arena", 0, 0, 16, MapFlag.MMAPABLE]], rel);
+    const arena = obj.map("arena")!;
+    assert.deepEqual(arena.variables.map((v) => `${v.name}@${v.offset}:${v.size} ${VarLinkageName[v.linkage]}`), ["arena_base@0:4 global", "arena_scale@8:8 global", "arena_page@16:8 global", "arena_runs@24:4 global"]);
+    // arena_base = 1000 and arena_scale = 3 in the object's byte order, the rest zero.
+    const data = new DataView(arena.data!.buffer, arena.data!.byteOffset, arena.data!.byteLength);
+    assert.equal(arena.data!.length, 28);
+    assert.deepEqual([data.getInt32(0, obj.littleEndian), data.getBigUint64(8, obj.littleEndian), data.getBigUint64(16, obj.littleEndian), data.getUint32(24, obj.littleEndian)], [1000, 3n, 0n, 0]);
+    const p = obj.program("arena_sum")!;
+    const loads = p.relocations.flatMap((r) => (r.kind === "data" ? [`${obj.maps[r.map]!.name}+${r.offset}`] : []));
+    assert.deepEqual(loads.sort(), ["arena+0", "arena+16", "arena+24", "arena+8"]);
+    // Pseudo form: BPF_PSEUDO_MAP_VALUE, fd 0, the offset into the arena data in the second imm.
+    for (const r of p.relocations) {
+      if (r.kind !== "data") continue;
+      assert.deepEqual([p.insns.src(r.insn), p.insns.imm(r.insn), p.insns.imm(r.insn + 1)], [2, 0, r.offset]);
+    }
   }
 });
 

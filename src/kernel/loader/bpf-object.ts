@@ -1,6 +1,7 @@
 // A loaded object: its maps (typed through the object's BTF where the map
-// has key/value types), programs, global variables and BTF, owned together.
-// close() (or `using`) releases the global-data mappings, then every fd.
+// has key/value types), programs, global variables, arena and BTF, owned
+// together. close() (or `using`) releases the global-data and arena
+// mappings, then every fd.
 import { CoreBpfError } from "../../errors.js";
 import type { ObjectSpec, ProgramSpec } from "../../obj/index.js";
 import type { BtfHandle } from "../btf-handle.js";
@@ -9,20 +10,41 @@ import type { MapMemory } from "../map-memory.js";
 import { MapFlags } from "../flags.js";
 import type { Program } from "../program.js";
 import { btfMapCodecs } from "../typed/typed-map.js";
+import type { LoadedArena } from "./arena.js";
 import { Globals, type GlobalStorage } from "./globals.js";
 import type { LoadedParts } from "./load.js";
 import { unknownName } from "./settings.js";
 
-/** Global data read and written in the live maps: through mmap where mappable, else by lookup/update. */
+/** Global data read and written in the live maps: through mmap where mappable, else by lookup/update; __arena variables in the arena. */
 class LiveGlobals implements GlobalStorage {
   readonly #maps: readonly (BpfMap | undefined)[];
   readonly #kinds: readonly string[];
+  readonly #arena: LoadedArena | undefined;
   readonly #memory = new Map<number, MapMemory>();
   readonly #zero = new Uint8Array(4);
 
-  constructor(maps: readonly (BpfMap | undefined)[], kinds: readonly string[]) {
+  constructor(maps: readonly (BpfMap | undefined)[], kinds: readonly string[], arena: LoadedArena | undefined) {
     this.#maps = maps;
     this.#kinds = kinds;
+    this.#arena = arena;
+  }
+
+  /** The mapping of the arena's variables, and where they start in it. */
+  #arenaData(): { mem: MapMemory; base: number } {
+    const arena = this.#arena!;
+    const mem = arena.memory;
+    if (mem === undefined) {
+      throw new CoreBpfError("ARENA_NOT_MAPPED", `${this.#map(arena.index).label}: the arena was reused, not created by this load, and is not mapped here`, {
+        hint: "libbpf maps only the arenas it creates; map a reused arena yourself at its user address",
+      });
+    }
+    return { mem, base: arena.dataOffset };
+  }
+
+  /** The mapping of an mmapable global data map (made once), or the arena's. */
+  memory(i: number): MapMemory | undefined {
+    if (this.#arena?.index === i) return this.#arenaData().mem;
+    return this.#mem(i);
   }
 
   #map(i: number): BpfMap {
@@ -43,6 +65,10 @@ class LiveGlobals implements GlobalStorage {
   }
 
   read(i: number, offset: number, size: number): Uint8Array {
+    if (this.#arena?.index === i) {
+      const { mem, base } = this.#arenaData();
+      return mem.read(base + offset, size);
+    }
     const mem = this.#mem(i);
     if (mem !== undefined) return mem.read(offset, size);
     const map = this.#map(i);
@@ -52,6 +78,10 @@ class LiveGlobals implements GlobalStorage {
   }
 
   write(i: number, offset: number, bytes: Uint8Array): void {
+    if (this.#arena?.index === i) {
+      const { mem, base } = this.#arenaData();
+      return mem.write(base + offset, bytes);
+    }
     const mem = this.#mem(i);
     if (mem !== undefined) return mem.write(offset, bytes);
     const map = this.#map(i);
@@ -93,8 +123,19 @@ export class BpfObject {
   readonly programs: ReadonlyMap<string, Program>;
   /** Loaded programs in object order, with their section and load attributes. */
   readonly loaded: readonly LoadedProgram[];
-  /** Global variables (.rodata read-only). */
+  /** Global variables (.rodata read-only; __arena variables live in the arena). */
   readonly globals: Globals;
+  /**
+   * The object's arena (BPF_MAP_TYPE_ARENA) mapped in this process: all of its
+   * pages, at the user address programs also use, so an arena pointer `p`
+   * read from it is at offset `Number(p) - arena.address`. Undefined without
+   * an arena, or when the arena was reused (pinned or given) rather than
+   * created. Touching a page no program allocated allocates it (SIGSEGV for
+   * an arena with BPF_F_SEGV_ON_FAULT). Released by close().
+   */
+  readonly arena: MapMemory | undefined;
+  /** Where the __arena variables (.addr_space.1) start in the arena, in bytes. */
+  readonly arenaDataOffset: number;
   readonly #parts: LoadedParts;
   readonly #storage: LiveGlobals;
   #closed = false;
@@ -122,7 +163,9 @@ export class BpfObject {
       const ps = spec.programs[i]!;
       return [{ name: ps.name, program: p, spec: ps, type: p.type, expectedAttachType: parts.attachTypes[i] ?? ps.expectedAttachType }];
     });
-    this.#storage = new LiveGlobals(parts.maps, spec.maps.map((m) => m.kind));
+    this.#storage = new LiveGlobals(parts.maps, spec.maps.map((m) => m.kind), parts.arena);
+    this.arena = parts.arena?.memory;
+    this.arenaDataOffset = parts.arena?.dataOffset ?? 0;
     this.globals = new Globals(spec, this.#storage);
   }
 
@@ -131,6 +174,22 @@ export class BpfObject {
     const m = this.maps.get(name) ?? this.maps.get(this.spec.map(name)?.name ?? "");
     if (m === undefined) throw unknownName("map", name, [...this.maps.keys()]);
     return m as BpfMap<K, V>;
+  }
+
+  /**
+   * A map's memory in this process, by map name (or global data section
+   * name): the arena's mapping, or a BPF_F_MMAPABLE array's (global data;
+   * mapped on first use). Released by close().
+   */
+  memory(name: string): MapMemory {
+    const spec = this.spec.map(name);
+    const i = spec === undefined ? -1 : this.spec.maps.indexOf(spec);
+    if (i < 0 || this.#parts.maps[i] === undefined) throw unknownName("map", name, [...this.maps.keys()]);
+    const mem = this.#storage.memory(i);
+    if (mem === undefined) {
+      throw new CoreBpfError("NOT_MMAPABLE", `${this.#parts.maps[i]!.label} cannot be mapped in memory`, { hint: "only arenas and BPF_F_MMAPABLE arrays are" });
+    }
+    return mem;
   }
 
   /** A loaded program by name. */
@@ -160,6 +219,7 @@ export class BpfObject {
     if (this.#closed) return;
     this.#closed = true;
     this.#storage.close();
+    this.arena?.close();
     for (const p of this.#parts.programs) p?.close();
     for (const m of this.#parts.maps) m?.close();
     this.#parts.btf?.close();

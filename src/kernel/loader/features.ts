@@ -1,6 +1,7 @@
 // Kernel features the loader asks about beyond `supports` (libbpf's
-// FEAT_BPF_COOKIE, FEAT_SYSCALL_WRAPPER, FEAT_UPROBE_MULTI_LINK), each probed
-// once per process the way libbpf 1.8 probes it.
+// FEAT_BPF_COOKIE, FEAT_SYSCALL_WRAPPER, FEAT_UPROBE_MULTI_LINK,
+// FEAT_LDIMM64_FULL_RANGE_OFF), each probed once per process the way libbpf
+// 1.8 probes it.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { arch } from "node:process";
 import { attr } from "../attr.js";
@@ -10,10 +11,11 @@ import { kernelBtf } from "../btf-files.js";
 import { supports } from "../features/index.js";
 import { helperIdOf } from "../features/helpers.js";
 import { probeLoad } from "../features/probe-load.js";
-import { callHelper, exit, mov64Imm } from "../insns.js";
+import { callHelper, exit, ldImm64, mov64Imm } from "../insns.js";
+import { Map as BpfMap } from "../map.js";
 import { Errno } from "../errno.js";
 import { LE, NativeBuffer, SYS, lastErrno, rawClose, rawSyscall, setU64 } from "../sys.js";
-import { AttachType, Cmd, ProgType } from "../uapi.js";
+import { AttachType, Cmd, MapType, ProgType } from "../uapi.js";
 import { type BtfSupport } from "./btf-fixup.js";
 
 const once = <T>(probe: () => T): (() => T) => {
@@ -174,5 +176,30 @@ export const hasBpfLsm = once((): boolean => {
     return readFileSync("/sys/kernel/security/lsm", "utf8").split(",").includes("bpf");
   } catch {
     return false;
+  }
+});
+
+const PSEUDO_MAP_VALUE = 2;
+
+/**
+ * The verifier takes ld_imm64 map-value offsets of 512 MiB and more
+ * (FEAT_LDIMM64_FULL_RANGE_OFF, as libbpf 1.8 probes it): loading an array
+ * value at offset 1 GiB is refused for being outside the value, not for the
+ * offset itself. libbpf then places arena globals at the arena's end.
+ */
+export const hasLdimm64FullRangeOff = once((): boolean => {
+  let map: BpfMap;
+  try {
+    map = BpfMap.create({ type: MapType.ARRAY, name: "arr", keySize: 4, valueSize: 1, maxEntries: 1 });
+  } catch {
+    return false;
+  }
+  try {
+    const load = ldImm64(1, ((1n << 30n) << 32n) | BigInt(map.fd.value), PSEUDO_MAP_VALUE);
+    const r = probeLoad(ProgType.SOCKET_FILTER, [load, exit()], { name: "global_reloc", logSize: 1024 });
+    if (r.ok || r.log.includes("direct value offset of")) return false;
+    return r.log.includes("invalid access to map value pointer");
+  } finally {
+    map.close();
   }
 });

@@ -1,17 +1,17 @@
 // Typed access to an object's global variables (.data, .rodata, .bss and
-// their custom .data.* / .rodata.* / .bss.* sections), by name, through
-// codecs generated from BTF. Before load the values live in the initial
-// images the maps will be created from; after load they live in the maps
-// (mmap where the map is mmapable, lookup/update elsewhere); .rodata is
-// read-only once loaded.
+// their custom .data.* / .rodata.* / .bss.* sections, and __arena variables
+// of .addr_space.1), by name, through codecs generated from BTF. Before load
+// the values live in the initial images the maps will be created from; after
+// load they live in the maps (mmap where the map is mmapable, lookup/update
+// elsewhere) and in the arena; .rodata is read-only once loaded.
 import { CoreBpfError } from "../../errors.js";
-import type { ObjectSpec } from "../../obj/index.js";
+import { ARENA_SECTION, MapType, type MapSpec, type ObjectSpec } from "../../obj/index.js";
 import { type BtfCodec, btfCodec } from "../typed/btf-codec.js";
 
 /** One global variable. */
 export interface GlobalVariable {
   readonly name: string;
-  /** ".data", ".rodata.bar", ... */
+  /** ".data", ".rodata.bar", ..., ".addr_space.1" (__arena variables, in the arena map) */
   readonly section: string;
   /** Index of its map in the object's maps. */
   readonly mapIndex: number;
@@ -32,6 +32,9 @@ export interface GlobalStorage {
 
 const KINDS = new Set(["data", "rodata", "bss"]);
 
+/** The object's arena map with __arena variables. */
+const holdsArenaData = (m: MapSpec): boolean => m.type === MapType.ARENA && m.data !== undefined;
+
 export class Globals {
   readonly variables: readonly GlobalVariable[];
   readonly #obj: ObjectSpec;
@@ -43,9 +46,10 @@ export class Globals {
     this.#storage = storage;
     const vars: GlobalVariable[] = [];
     obj.maps.forEach((m, mapIndex) => {
-      if (!KINDS.has(m.kind)) return;
+      if (!KINDS.has(m.kind) && !holdsArenaData(m)) return;
+      const section = KINDS.has(m.kind) ? m.section : ARENA_SECTION;
       for (const v of m.variables) {
-        vars.push({ name: v.name, section: m.section, mapIndex, offset: v.offset, size: v.size, typeId: v.typeId, readOnly: m.kind === "rodata" });
+        vars.push({ name: v.name, section, mapIndex, offset: v.offset, size: v.size, typeId: v.typeId, readOnly: m.kind === "rodata" });
       }
     });
     this.variables = vars;
@@ -130,6 +134,7 @@ export class Globals {
 /** Storage over the initial images of the maps (before load). */
 export function initialImages(obj: ObjectSpec): { images: (Uint8Array | undefined)[]; storage: GlobalStorage } {
   const images = obj.maps.map((m) => {
+    if (holdsArenaData(m)) return m.data!.slice();
     if (!KINDS.has(m.kind) && m.kind !== "kconfig") return undefined;
     const out = new Uint8Array(m.valueSize);
     if (m.data !== undefined) out.set(m.data.subarray(0, m.valueSize));

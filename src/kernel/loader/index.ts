@@ -11,5 +11,5 @@ export { kallsymsAddresses, type KsymValue } from "./ksyms.js";
 export { ringbufSize, effectiveMaxEntries, pinnedMismatch } from "./maps.js";
 export { sourceLineOf } from "./verifier-source.js";
 export { POISON_MAP_BASE, POISON_KFUNC_BASE } from "./insn-fixups.js";
-export { hasBpfCookie, hasSyscallWrapper, hasUprobeMultiLink, hasTrampolines, hasBpfLsm, btfSupport } from "./features.js";
+export { hasBpfCookie, hasSyscallWrapper, hasUprobeMultiLink, hasTrampolines, hasBpfLsm, hasLdimm64FullRangeOff, btfSupport } from "./features.js";
 export { KernelBtfs, type ModuleBtf } from "./kernel-btfs.js";

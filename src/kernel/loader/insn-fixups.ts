@@ -1,8 +1,9 @@
 // The last instruction fix-ups before PROG_LOAD (libbpf's
-// bpf_object__relocate_data): map fds into ldimm64s, .kconfig offsets, ksym
-// addresses or BTF ids, kfunc BTF ids and fd_array indexes. References to
-// maps that were not created and calls to unresolved weak kfuncs become
-// invalid helper calls, which the verifier reports only if they are reached.
+// bpf_object__relocate_data): map fds into ldimm64s, .kconfig offsets, the
+// place of __arena variables in the arena, ksym addresses or BTF ids, kfunc
+// BTF ids and fd_array indexes. References to maps that were not created and
+// calls to unresolved weak kfuncs become invalid helper calls, which the
+// verifier reports only if they are reached.
 import { type InsnBuffer, PSEUDO, CALL } from "../../asm/index.js";
 import type { ProgramSpec } from "../../obj/index.js";
 import type { Map as BpfMap } from "../map.js";
@@ -20,6 +21,8 @@ export interface FixupContext {
   maps: readonly (BpfMap | undefined)[];
   /** Ksym resolutions by extern index. */
   ksyms: readonly (KsymValue | undefined)[];
+  /** The arena (by map index) and where its __arena variables start in it. */
+  arena?: { readonly index: number; readonly dataOffset: number } | undefined;
 }
 
 function poison(insns: InsnBuffer, at: number, slots: number, imm: number): void {
@@ -40,7 +43,7 @@ export function applyLoadFixups(program: ProgramSpec, insns: InsnBuffer, ctx: Fi
         }
         insns.setSrc(r.insn, r.kind === "map" ? PSEUDO.MAP_FD : PSEUDO.MAP_VALUE);
         insns.setImm(r.insn, map.fd.value);
-        if (r.kind !== "map") insns.setImm(r.insn + 1, r.offset);
+        if (r.kind !== "map") insns.setImm(r.insn + 1, r.offset + (ctx.arena?.index === r.map ? ctx.arena.dataOffset : 0));
         break;
       }
       case "ksym": {

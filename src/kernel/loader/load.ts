@@ -1,6 +1,7 @@
 // The load pipeline (libbpf's bpf_object_load): CO-RE against the target
 // BTF -> externs (.kconfig values, ksyms) -> object BTF fixed, sanitised and
-// loaded -> maps -> instruction fix-ups -> PROG_LOAD -> prog array slots.
+// loaded -> maps (the arena mapped) -> instruction fix-ups -> PROG_LOAD ->
+// prog array slots.
 // Whatever was created is released again if any step fails.
 import { basename } from "node:path";
 import { Btf } from "../../btf/index.js";
@@ -15,6 +16,7 @@ import type { Program } from "../program.js";
 import { LE } from "../sys.js";
 import { MapType } from "../uapi.js";
 import { runningKernelVersion } from "../version.js";
+import { type LoadedArena, mapNewArena, planArena } from "./arena.js";
 import { FULL_BTF_SUPPORT, loadableObjectBtf } from "./btf-fixup.js";
 import { btfSupport, hasBpfCookie, hasSyscallWrapper, kernelTakesBtf } from "./features.js";
 import { applyLoadFixups } from "./insn-fixups.js";
@@ -38,6 +40,8 @@ export interface LoadedParts {
   relocated: RelocatedPrograms | undefined;
   /** The object's BTF with libbpf's fix-ups (DATASEC sizes and offsets) and nothing sanitised: what codecs read. */
   types: Btf | undefined;
+  /** The object's arena, its mapping and where its __arena variables are (undefined without an arena). */
+  arena: LoadedArena | undefined;
 }
 
 export interface LoadInput {
@@ -147,13 +151,17 @@ export async function loadParts(input: LoadInput): Promise<LoadedParts> {
 
     const { types, handle: btf } = loadBtf(obj, options, log);
     if (btf !== undefined) resources.own(btf);
-    const maps = createMaps({ specs: obj.maps, settings: input.maps, btf, initial: images, resources, log });
+    const arena = planArena(obj, input.maps);
+    const onCreated = (i: number, map: BpfMap): void => {
+      if (arena?.index === i) arena.memory = resources.own(mapNewArena(map, obj.maps[i]!, images[i], arena.dataOffset));
+    };
+    const maps = createMaps({ specs: obj.maps, settings: input.maps, btf, initial: images, resources, log, onCreated });
 
     const byName = new Map(relocated?.programs.map((p) => [p.name, p.insns]) ?? []);
     const insns = input.programs.map((s) => {
       if (!s.autoload) return undefined;
       const copy = byName.get(s.name) ?? s.spec.insns.clone();
-      applyLoadFixups(s.spec, copy, { maps, ksyms });
+      applyLoadFixups(s.spec, copy, { maps, ksyms, arena });
       return copy;
     });
     const programs: (Program | undefined)[] = obj.programs.map(() => undefined);
@@ -175,7 +183,7 @@ export async function loadParts(input: LoadInput): Promise<LoadedParts> {
     });
     fillProgArraySlots(obj, maps, programs);
     resources.commit();
-    return { btf, maps, programs, attachTypes, relocated, types };
+    return { btf, maps, programs, attachTypes, relocated, types, arena };
   } catch (err) {
     resources.release();
     throw err;

@@ -62,6 +62,8 @@ export interface CreateMapsInput {
   initial: readonly (Uint8Array | undefined)[];
   resources: LoadResources;
   log: LoadLog;
+  /** Called with each map this load created (not reused), before it is pinned. */
+  onCreated?: (index: number, map: BpfMap) => void;
 }
 
 function createSpec(spec: MapSpec, s: MapSettings, btf: BtfHandle | undefined, withBtf: boolean): CreateSpec {
@@ -174,6 +176,7 @@ export function createMaps(input: CreateMapsInput): (BpfMap | undefined)[] {
     map ??= createOne(spec, s, input);
     resources.own(map);
     if (!reused && INTERNAL.has(spec.kind)) populate(map, spec, input.initial[i]);
+    if (!reused) input.onCreated?.(i, map);
     if (!reused && s.pinPath !== undefined) {
       preparePinPath(s.pinPath);
       map.pin(s.pinPath);
