@@ -47,6 +47,10 @@ function nameOf(kind: "prog" | "map", id: number): string | undefined {
  */
 export async function leftovers(before: Record<IdKind, Set<number>>, names: ReadonlySet<string>, timeoutMs = 10_000): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
+  // Let the kernel finish releasing first: opening a prog_array by id while
+  // its deferred clear is queued makes Linux 6.18 queue it twice and leak
+  // the map for good (an empty prog_array no fd or program holds).
+  await new Promise((r) => setTimeout(r, 200));
   for (;;) {
     const left: string[] = [];
     for (const kind of ["prog", "map"] as const) {
