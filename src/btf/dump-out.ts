@@ -4,6 +4,7 @@
 // byte loops: a dump runs once per process, mostly before the JIT has
 // optimised it, so fewer, larger operations matter more than tight loops.
 // Full chunks go to a sink in a few large pieces.
+import { concatBytes } from "../bytes.js";
 import { BtfError } from "../errors.js";
 
 /**
@@ -254,21 +255,9 @@ export class ByteWriter {
 /** A sink that gathers everything; `text()` decodes it (tests and small dumps). */
 export function collectingSink(): { sink: ChunkSink; bytes(): Uint8Array; text(): string } {
   const chunks: Uint8Array[] = [];
-  let total = 0;
-  const bytes = (): Uint8Array => {
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
-  };
+  const bytes = (): Uint8Array => concatBytes(chunks);
   return {
-    sink: (chunk) => {
-      chunks.push(chunk.slice());
-      total += chunk.length;
-    },
+    sink: (chunk) => void chunks.push(chunk.slice()),
     bytes,
     text: () => new TextDecoder().decode(bytes()),
   };

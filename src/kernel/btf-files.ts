@@ -5,6 +5,7 @@
 import { closeSync, fstatSync, openSync, readdirSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { Btf, btfSectionFromElf } from "../btf/index.js";
+import { concatBytes } from "../bytes.js";
 import { BtfError, CoreBpfError } from "../errors.js";
 import { readInputFile } from "./input-file.js";
 import { SharedMapping } from "./shared-mapping.js";
@@ -136,7 +137,7 @@ export async function decompressXz(bytes: Uint8Array, maxBytes = MAX_DECOMPRESSE
     if (err instanceof CoreBpfError) throw err;
     throw new BtfError("BTF_BAD_COMPRESSION", `xz data is corrupt: ${(err as Error).message}`, { cause: err });
   }
-  return concat(chunks, total);
+  return concatBytes(chunks);
 }
 
 function parse(bytes: Uint8Array, base: Btf | undefined): Btf {
@@ -202,13 +203,3 @@ function attachFile(err: unknown, file: string | undefined): unknown {
   return new BtfError(err.code, `${file}: ${message}`, { ...err.where, file, ...(err.hint === undefined ? {} : { hint: err.hint }), cause: err });
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}

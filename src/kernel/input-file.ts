@@ -3,6 +3,7 @@
 // anything else (a pipe, /dev/stdin, a character device such as /dev/zero,
 // which never ends) is read up to a cap.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { concatBytes } from "../bytes.js";
 import { CoreBpfError } from "../errors.js";
 import { errnoMessage } from "./errno.js";
 
@@ -55,13 +56,7 @@ function readStream(fd: number, path: string): Uint8Array {
       });
     }
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 function inputError(path: string, err: unknown, hint: string | undefined): CoreBpfError {
