@@ -159,8 +159,9 @@ class CDumper extends CWriter {
   }
 
   private dumpType(id: number): void {
-    if (!(id >= 1 && id < this.count)) {
-      throw new BtfError("BTF_NO_TYPE", `no type with id ${id} to dump (valid ids are 1..${this.count - 1})`, { typeId: id });
+    // Id 0 (void: a map key without BTF) dumps nothing, as in libbpf.
+    if (!(Number.isInteger(id) && id >= 0 && id < this.count)) {
+      throw new BtfError("BTF_NO_TYPE", `no type with id ${id} to dump (valid ids are 0..${this.count - 1})`, { typeId: id });
     }
     this.queueLen = 0;
     this.orderType(id, false);

@@ -1,5 +1,6 @@
-// `corebpf btf ...`: bpftool 7.1's btf verbs. `btf dump file PATH [format
-// {raw | c}]` prints what bpftool prints, byte for byte (raw text, -j/-p JSON,
+// `corebpf btf ...`: bpftool 7.1's btf verbs. `btf dump {file PATH | id N |
+// prog PROG | map MAP [key|value|kv|all]} [format {raw | c}]` (kernel sources
+// in btf-kernel.ts) prints what bpftool prints, byte for byte (raw text, -j/-p JSON,
 // or the C header). Keywords are matched as bpftool matches them: the first
 // keyword, in bpftool's order, that the word is a prefix of (`btf d f X f c`).
 //
@@ -13,12 +14,15 @@ import { Btf } from "../btf/btf.js";
 import type { ChunkSink } from "../btf/dump-out.js";
 import { CoreBpfError, NotSupportedError, UsageError } from "../errors.js";
 import type { CliContext } from "./args.js";
+import type { KernelBtfSource } from "./btf-kernel.js";
 
 const USAGE = `Usage: corebpf btf dump BTF_SRC [format FORMAT]
        corebpf btf help
 
-       BTF_SRC := { file FILE | id BTF_ID }
+       BTF_SRC := { id BTF_ID | prog PROG | map MAP [{key | value | kv | all}] | file FILE }
        FORMAT  := { raw | c }
+       MAP     := { id MAP_ID | pinned FILE | name MAP_NAME }
+       PROG    := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }
        OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-B|--base-btf} PATH }
 
        FILE may be raw BTF (e.g. /sys/kernel/btf/vmlinux), gzip or xz compressed BTF,
@@ -55,32 +59,16 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
 
 async function dump(args: string[], ctx: CliContext): Promise<number> {
   if (args.length < 2) throw new UsageError(`'dump' needs at least 2 arguments, ${args.length} found`, { hint: "btf dump file PATH [format {raw | c}]" });
-  const [source, value] = args as [string, string];
-  let format: "raw" | "c" = "raw";
-  for (let i = 2; i < args.length; i += 2) {
-    const option = args[i]!;
-    if (!"format".startsWith(option)) throw new UsageError(`unrecognized option: '${option}'`);
-    const f = args[i + 1];
-    if (f === undefined) throw new UsageError("expecting value for 'format' option");
-    if (f !== "c" && f !== "raw") throw new UsageError(`unrecognized format specifier: '${f}', possible values: raw, c`);
-    format = f;
-  }
-  let btf: Btf;
-  switch (firstPrefixed(source, ["map", "prog", "id", "file"])) {
-    case "file":
-      btf = await loadFile(value, ctx.baseBtf);
-      break;
-    case "map":
-    case "prog":
-    case "id":
-      throw new NotSupportedError(
-        "btf dump from the kernel",
-        `'btf dump ${source} ${value}' needs the kernel's BTF objects, which corebpf cannot read yet`,
-        { hint: "dump a file instead: 'btf dump file /sys/kernel/btf/vmlinux'" },
-      );
-    default:
-      throw new UsageError(`unrecognized BTF source specifier: '${source}'`);
-  }
+  const source = args[0]!;
+  const kind = firstPrefixed(source, ["map", "prog", "id", "file"]);
+  if (kind === undefined) throw new UsageError(`unrecognized BTF source specifier: '${source}'`);
+  // bpftool reads -B's base first, then the source's ids, then the options, then the BTF.
+  const base = ctx.baseBtf === undefined ? undefined : await parseFile(ctx.baseBtf, undefined, "failed to parse base BTF at");
+  const kernel = kind === "file" ? undefined : await import("./btf-kernel.js");
+  const picked: KernelBtfSource = kernel === undefined ? { btfId: 0, rootIds: undefined, argsUsed: 2 } : kernel.kernelSource(kind as "id" | "prog" | "map", args);
+  const format = parseFormat(args.slice(picked.argsUsed));
+  const btf = kernel === undefined ? await loadFile(args[1]!, base) : kernel.loadKernelBtf(picked.btfId, base, ctx);
+  const rootIds = picked.rootIds;
   if (format === "c" && ctx.json) throw new UsageError("JSON output for C-syntax dump is not supported");
   const sink = stdoutSink();
   // A dump runs once per process, mostly before V8 has optimised it: TurboFan's
@@ -91,10 +79,10 @@ async function dump(args: string[], ctx: CliContext): Promise<number> {
   try {
     if (format === "c") {
       const { dumpC } = await import("../btf/dump-c.js");
-      dumpC(btf, sink);
+      dumpC(btf, sink, rootIds === undefined ? {} : { rootIds });
     } else {
       const { dumpRaw } = await import("../btf/dump-raw.js");
-      dumpRaw(btf, sink, { json: ctx.json, pretty: ctx.pretty });
+      dumpRaw(btf, sink, { json: ctx.json, pretty: ctx.pretty, ...(rootIds === undefined ? {} : { rootIds }) });
     }
   } catch (err) {
     if (err === BROKEN_PIPE) return 0;
@@ -103,12 +91,23 @@ async function dump(args: string[], ctx: CliContext): Promise<number> {
   return 0;
 }
 
-/** Reads BTF like bpftool's btf__parse_split: any input format, split over `basePath` or the running kernel's vmlinux. */
-async function loadFile(path: string, basePath: string | undefined): Promise<Btf> {
-  let base: Btf | undefined;
-  if (basePath !== undefined) {
-    base = await parseFile(basePath, undefined, "failed to parse base BTF at");
-  } else if (path.startsWith(SYSFS_BTF) && path !== SYSFS_VMLINUX) {
+/** `format {raw | c}` options (bpftool takes the last one). */
+function parseFormat(args: readonly string[]): "raw" | "c" {
+  let format: "raw" | "c" = "raw";
+  for (let i = 0; i < args.length; i += 2) {
+    const option = args[i]!;
+    if (!"format".startsWith(option)) throw new UsageError(`unrecognized option: '${option}'`);
+    const f = args[i + 1];
+    if (f === undefined) throw new UsageError("expecting value for 'format' option");
+    if (f !== "c" && f !== "raw") throw new UsageError(`unrecognized format specifier: '${f}', possible values: raw, c`);
+    format = f;
+  }
+  return format;
+}
+
+/** Reads BTF like bpftool's btf__parse_split: any input format, split over `base` (-B) or the running kernel's vmlinux. */
+async function loadFile(path: string, base: Btf | undefined): Promise<Btf> {
+  if (base === undefined && path.startsWith(SYSFS_BTF) && path !== SYSFS_VMLINUX) {
     base = await parseFile(SYSFS_VMLINUX, undefined, "failed to load the kernel's BTF as base from");
   }
   return parseFile(path, base, "failed to load BTF from");

@@ -93,6 +93,9 @@ export function mapShowOutput(args: readonly string[], ctx: Pick<CliContext, "js
   return showOutput(spec, args, ctx);
 }
 
+/** How `btf dump map MAP` finds its map (bpftool's map_parse_fd). */
+export { spec as mapSelectSpec };
+
 const help =
   "Usage: corebpf map { show | list } [MAP]\n" +
   "       corebpf map dump       MAP\n" +

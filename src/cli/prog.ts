@@ -113,6 +113,9 @@ const spec: ShowSpec<Shown> = {
   json,
 };
 
+/** How `btf dump prog PROG` finds its program (bpftool's prog_parse_fd). */
+export { spec as progSelectSpec };
+
 /** The `prog show` output (plain or JSON) as a string. */
 export function progShowOutput(args: readonly string[], ctx: Pick<CliContext, "json" | "pretty" | "bpffs">): string {
   return showOutput(spec, args, ctx);

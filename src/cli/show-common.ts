@@ -113,6 +113,14 @@ export function selectFds<S>(spec: ShowSpec<S>, sel: Selector): number[] {
   return fds;
 }
 
+/** The one fd a selector designates (bpftool's prog_parse_fd, map_parse_fd); the caller closes it. */
+export function selectOneFd<S>(spec: ShowSpec<S>, sel: Selector): number {
+  const fds = selectFds(spec, sel);
+  if (fds.length === 1) return fds[0]!;
+  for (const fd of fds) new Fd(fd).close();
+  throw new UsageError(`several ${spec.kind === "prog" ? "programs" : "maps"} match this handle`);
+}
+
 /** `OBJECT show [SELECTOR] [-f]` output, plain or JSON, as bpftool prints it. */
 export function showOutput<S>(spec: ShowSpec<S>, args: readonly string[], ctx: Pick<CliContext, "json" | "pretty" | "bpffs">): string {
   const { bpffs: flag, rest } = takeBpffsFlag(args);

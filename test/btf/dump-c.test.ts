@@ -83,6 +83,9 @@ test("rootIds dumps the given types with what they need, in bpftool's order", ()
   const text = formatC(b.build(), { rootIds: [outer], header: false });
   assert.equal(text, "struct inner {\n\tint x;\n};\n\nstruct outer {\n\tstruct inner i;\n};\n\n");
   assert.throws(() => formatC(b.build(), { rootIds: [99] }), (e: unknown) => e instanceof BtfError && e.code === "BTF_NO_TYPE");
+  // Void (a map key without BTF, `btf dump map ... key`) prints nothing, as in libbpf.
+  assert.equal(formatC(b.build(), { rootIds: [0, int], header: false }), "");
+  assert.equal(formatC(b.build(), { rootIds: [0, inner], header: false }), "struct inner {\n\tint x;\n};\n\n");
 });
 
 test("a struct containing itself stops with BTF_TYPE_CYCLE after what bpftool prints", () => {

@@ -98,4 +98,7 @@ test("rootIds lists the given ids; unknown ids are BtfErrors", () => {
   const btf = buildAllKinds().builder.build();
   assert.equal(formatRaw(btf, { rootIds: [3, 1] }), "[3] INT '_Bool' size=1 bits_offset=0 nr_bits=8 encoding=BOOL\n[1] INT 'int' size=4 bits_offset=0 nr_bits=32 encoding=SIGNED\n");
   assert.throws(() => formatRaw(btf, { rootIds: [btf.typeCount] }), (e: unknown) => e instanceof BtfError && e.code === "BTF_NO_TYPE");
+  // Void, the key of a map without key BTF (`btf dump map ... key`), as bpftool lists it.
+  assert.equal(formatRaw(btf, { rootIds: [0] }), "[0] UNKNOWN '(anon)'\n");
+  assert.equal(formatRaw(btf, { rootIds: [0], json: true }), '{"types":[{"id":0,"kind":"UNKNOWN","name":"(anon)"}]}\n');
 });

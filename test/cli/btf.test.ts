@@ -116,9 +116,12 @@ test("errors: Error: ... on stderr, a JSON error with -j, a non-zero exit", () =
     assert.match(args[0] === "-j" ? r.stdout.toString() : r.stderr, message, args.join(" "));
   }
 
-  const fromKernel = corebpf(["btf", "dump", "id", "1"]);
-  assert.notEqual(fromKernel.status, 0);
-  assert.match(fromKernel.stderr, /^Error: 'btf dump id 1' needs the kernel's BTF objects/);
+  const badId = corebpf(["btf", "dump", "id", "1x"]);
+  assert.equal(badId.status, 255);
+  assert.equal(badId.stderr, "Error: can't parse 1x as ID\n");
+  const noSelector = corebpf(["btf", "dump", "map", "id"]);
+  assert.equal(noSelector.status, 255);
+  assert.match(noSelector.stderr, /^Error: 'map' needs at least 2 arguments, 1 found/);
 });
 
 test("help, and a reader that goes away early (EPIPE) is not an error", { skip: kernelSkip }, () => {
