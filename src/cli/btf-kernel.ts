@@ -99,14 +99,15 @@ export function loadKernelBtf(id: number, base: Btf | undefined, ctx: Pick<CliCo
  * (on stderr, before the load's own error) and answers "no".
  */
 function isKernelModule(id: number, ctx: Pick<CliContext, "json">): boolean {
+  let step = `can't get BTF object by id (${id})`;
   try {
     using handle = BtfHandle.fromId(id);
+    step = `can't get BTF (ID ${id}) object info`;
     const info = handle.info();
     return info.kernelBtf && info.name !== "vmlinux";
   } catch (err) {
     if (!(err instanceof SyscallError)) throw err;
-    const what = `can't get BTF object by id (${id}): ${errnoMessage(err.errnoNumber)}`;
-    if (!ctx.json) process.stderr.write(`Error: ${what}\n`);
+    if (!ctx.json) process.stderr.write(`Error: ${step}: ${errnoMessage(err.errnoNumber)}\n`);
     return false;
   }
 }
