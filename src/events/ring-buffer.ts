@@ -127,24 +127,29 @@ export class RingBuffer<T = Uint8Array> extends EventConsumer<T> {
     const view = r.view;
     const mask = r.mask;
     const base = r.dataStart;
-    let cons = r.cons;
+    // Small integers in the loop (a position in the ring, bytes taken): the
+    // 64-bit consumer position, a JS number that may not fit 32 bits, is
+    // only added to when it is published.
+    const cons = r.cons;
     // Bytes published now; the loop takes no more than that (the caller comes back).
-    let avail = (Atomics.load(data32, LO_WORD) - cons) >>> 0;
+    const avail = (Atomics.load(data32, LO_WORD) - cons) >>> 0;
+    let pos = cons & mask;
+    let taken = 0;
     let n = 0;
     let sincePublish = 0;
     try {
-      while (avail > 0 && n < limit) {
-        const at = base + (cons & mask);
+      while (taken < avail && n < limit) {
+        const at = base + pos;
         const len = PLAIN_LOADS ? data32[at >>> 2]! : Atomics.load(data32, at >>> 2);
         if (len & BUSY) break; // reserved, not committed yet: later records wait behind it
         const size = len & LENGTH_MASK;
         const total = (size + HEADER + 7) & ~7;
-        if (total > avail) throw corrupt(r, `record of ${size} bytes exceeds the ${avail} bytes published`);
+        if (total > avail - taken) throw corrupt(r, `record of ${size} bytes exceeds the ${avail - taken} bytes published`);
         // Counted as consumed before the callback runs, so a throwing callback
         // cannot wedge the ring (like libbpf); the kernel only learns of it
         // when the position is published, after the callback returned.
-        cons += total;
-        avail -= total;
+        taken += total;
+        pos = (pos + total) & mask;
         if ((len & DISCARD) === 0) {
           n++;
           sink(view, at + HEADER, size, index);
@@ -153,12 +158,12 @@ export class RingBuffer<T = Uint8Array> extends EventConsumer<T> {
         // Publishing is a full barrier (xchg on x86): amortise it over records.
         if (++sincePublish === PUBLISH_EVERY) {
           sincePublish = 0;
-          publish(r, cons);
+          publish(r, cons + taken);
         }
       }
     } finally {
       this.received += n;
-      publish(r, cons);
+      publish(r, cons + taken);
     }
     return n;
   }
