@@ -54,9 +54,8 @@ interface CpuRing {
   meta64: BigInt64Array;
   view: DataView;
   bytes: Uint8Array;
-  /** The mapping as native-endian u32 and u16 arrays, for record headers. */
+  /** The mapping as a native-endian u32 array, for record headers. */
   words: Uint32Array;
-  halves: Uint16Array;
   dataStart: number;
   size: number;
   mask: number;
@@ -122,7 +121,6 @@ export class PerfBuffer<T = Uint8Array> extends EventConsumer<T, T | LostSamples
         view,
         bytes: new Uint8Array(mapping.buffer),
         words: new Uint32Array(mapping.buffer),
-        halves: new Uint16Array(mapping.buffer),
         dataStart,
         size,
         mask: size - 1,
@@ -162,7 +160,6 @@ export class PerfBuffer<T = Uint8Array> extends EventConsumer<T, T | LostSamples
     const r = this.#rings[index]!;
     const view = r.view;
     const words = r.words;
-    const halves = r.halves;
     const mask = r.mask;
     const ringEnd = r.size;
     const dataStart = r.dataStart;
@@ -177,9 +174,11 @@ export class PerfBuffer<T = Uint8Array> extends EventConsumer<T, T | LostSamples
     try {
       while (taken < avail && n < limit) {
         const at = dataStart + pos; // a header never wraps: records are 8-aligned, the ring a multiple of 8
-        // perf_event_header in native byte order: u32 type, u16 misc, u16 size.
+        // perf_event_header in native byte order: u32 type, u16 misc, u16 size
+        // (one u32 array read for all: the size is the upper or lower half of a word).
         const type = words[at >>> 2]!;
-        const size = halves[(at + 6) >>> 1]!;
+        const miscSize = words[(at + 4) >>> 2]!;
+        const size = LE ? miscSize >>> 16 : miscSize & 0xffff;
         if (size < 8 || size > avail - taken) throw this.#corrupt(r, `record of ${size} bytes with ${avail - taken} published`);
         // Consumed before the callback runs (a throwing callback cannot wedge
         // the ring); the kernel learns of it when data_tail is published.
