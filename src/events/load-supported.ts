@@ -4,7 +4,7 @@
 // kind the kernel lacks is left out, reported, and the rest loads. Anything
 // else (a verifier rejection of an ordinary program, a CO-RE failure) still
 // fails the load.
-import { CoreBpfError, NotSupportedError, SyscallError } from "../errors.js";
+import { CoreBpfError, NotSupportedError, PermissionError, SyscallError } from "../errors.js";
 import { supports } from "../kernel/features/index.js";
 import type { BpfObject } from "../kernel/loader/bpf-object.js";
 import { hasBpfLsm, hasTrampolines } from "../kernel/loader/features.js";
@@ -29,7 +29,7 @@ export interface SkippedPart {
 /** What the feature probes say this kernel lacks for the program, or undefined if it should load. */
 function missingFeature(s: ProgramSettings): string | undefined {
   if (!supports.progType(s.type)) return `this kernel does not support ${progTypeName(s.type) ?? `type ${s.type}`} programs`;
-  if ((s.type === ProgType.LSM || s.expectedAttachType === AttachType.LSM_MAC) && !hasBpfLsm()) return "this kernel has no active BPF LSM";
+  if ((s.type === ProgType.LSM || s.expectedAttachType === AttachType.LSM_MAC) && hasBpfLsm() === false) return "this kernel has no active BPF LSM";
   if ((s.type === ProgType.TRACING || s.type === ProgType.LSM) && TRAMPOLINE_ATTACH.has(s.expectedAttachType) && !hasTrampolines()) {
     return "this kernel cannot run fentry/fexit/fmod_ret/LSM programs (no BPF trampolines)";
   }
@@ -52,8 +52,11 @@ function partsToSkip(opened: OpenedObject, err: unknown): SkippedPart[] | undefi
     if (err instanceof NotSupportedError) return skip(reasonOf(err, program.name));
     // A BTF-attached program (fentry, lsm, tp_btf...) whose target function this kernel does not have.
     if (!(err instanceof SyscallError) && err.code === "ESRCH" && (program.spec.sectionInfo?.flags ?? 0) & SecFlag.ATTACH_BTF) return skip(reasonOf(err, program.name));
-    // A refusal (EINVAL, ENOTSUPP, a verifier log) that the probes put down to the program's type or attach kind.
-    const missing = err instanceof SyscallError ? missingFeature(program) : undefined;
+    // A refusal (EINVAL, ENOTSUPP, a verifier log) that the probes put down to the
+    // program's type or attach kind. Never a permission refusal: without a
+    // privilege the probes fail too, and would call every program unsupported.
+    const refused = err instanceof SyscallError && !(err instanceof PermissionError) && err.errno !== "EPERM" && err.errno !== "EACCES";
+    const missing = refused ? missingFeature(program) : undefined;
     if (missing !== undefined) return skip(`${missing} (${reasonOf(err, program.name).split("\n", 1)[0]})`);
     return undefined;
   }

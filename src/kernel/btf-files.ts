@@ -73,7 +73,8 @@ const KERNEL_VMLINUX_BTF = `${KERNEL_BTF_DIR}/vmlinux`;
 /**
  * The bytes of /sys/kernel/btf/vmlinux: mapped read-only where the kernel
  * allows it (Linux 6.16+), which spares copying ~6 MiB through some 1,300
- * page-sized reads (about 4 ms); else read.
+ * page-sized reads (about 4 ms); else read. Never write to them: a write to
+ * the read-only mapping kills the process (copy with slice() first).
  */
 export function kernelBtfBytes(): Uint8Array {
   const path = KERNEL_VMLINUX_BTF;

@@ -10,6 +10,9 @@ import { errnoMessage } from "./errno.js";
 /** The most read from an input that is not a regular file. */
 export const MAX_STREAM_INPUT = 256 * 2 ** 20;
 
+/** The largest regular file read (a vmlinux with DWARF is some hundreds of MiB; a disk image is not an input). */
+export const MAX_FILE_INPUT = 2 ** 30;
+
 /** The bytes of `path`; throws a CoreBpfError coded by errno (ENOENT, EISDIR...) or INPUT_TOO_LARGE. */
 export function readInputFile(path: string, hint?: string): Uint8Array {
   let fd: number;
@@ -21,7 +24,14 @@ export function readInputFile(path: string, hint?: string): Uint8Array {
   try {
     const stat = fstatSync(fd);
     if (stat.isDirectory()) throw new CoreBpfError("EISDIR", `cannot read ${path}: ${errnoMessage(21)}`, { file: path, hint: "name a file" });
-    return stat.isFile() ? readWhole(fd, stat.size) : readStream(fd, path);
+    if (!stat.isFile()) return readStream(fd, path);
+    if (stat.size > MAX_FILE_INPUT) {
+      throw new CoreBpfError("INPUT_TOO_LARGE", `${path} is ${stat.size} bytes, more than the ${MAX_FILE_INPUT / 2 ** 20} MiB an input may be`, {
+        file: path,
+        hint: "name a BPF object, a BTF file or an ELF with a .BTF section",
+      });
+    }
+    return readWhole(fd, stat.size);
   } catch (err) {
     throw err instanceof CoreBpfError ? err : inputError(path, err, hint);
   } finally {

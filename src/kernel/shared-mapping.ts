@@ -21,6 +21,8 @@ interface Range {
   buffers: number;
   /** Protection of the placeholder once released (a mapping taking it over keeps at least this). */
   placeholderProt: number;
+  /** The range was lost (a failed takeover): it is no longer ours to unmap. */
+  lost?: boolean;
 }
 
 /** Released ranges still held by views (placeholders), by address. */
@@ -29,7 +31,7 @@ const placeholders = new Map<number, Range>();
 const unmapWhenCollected = new FinalizationRegistry<Range>((r) => {
   if (--r.buffers > 0) return;
   if (placeholders.get(r.address) === r) placeholders.delete(r.address);
-  rawMunmap(r.address, r.length);
+  if (!r.lost) rawMunmap(r.address, r.length);
 });
 
 export interface MappingOptions {
@@ -53,6 +55,11 @@ export interface MappingOptions {
   address?: number;
 }
 
+/** Private zero pages over `r` (MAP_FIXED), so views into it stay readable; the address, or -1. */
+function mapPlaceholder(r: Range): number {
+  return rawMmapAt(r.address, r.length, r.placeholderProt, MapMode.PRIVATE | MapMode.ANONYMOUS | MAP_NORESERVE, -1, 0);
+}
+
 function mmapFailure(options: MappingOptions, length: number, offset: number, errno: string, why = ""): CoreBpfError {
   const limits = errno === "EPERM" || errno === "ENOMEM" ? "the size may exceed the locked-memory limit (RLIMIT_MEMLOCK) or the memory available" : undefined;
   return new CoreBpfError(errno, `${options.what}: mmap of ${length} bytes at offset ${offset}${why} failed (${errno})`, { hint: options.hint ?? limits });
@@ -63,7 +70,16 @@ function mapAt(address: number, length: number, prot: number, fd: number, offset
   const where = ` at 0x${address.toString(16)}`;
   const held = placeholders.get(address);
   if (held !== undefined && held.length === length) {
-    if (rawMmapAt(address, length, prot, MapMode.SHARED, fd, offset) !== address) throw mmapFailure(options, length, offset, errnoName(lastErrno()), where);
+    // Views kept from the released mapping see the new one: like a stale pointer in C, never a fault.
+    if (rawMmapAt(address, length, prot, MapMode.SHARED, fd, offset) !== address) {
+      const errno = errnoName(lastErrno());
+      // A failed MAP_FIXED may already have unmapped the range: put the placeholder back under the kept views.
+      if (mapPlaceholder(held) !== address) {
+        held.lost = true; // the finalizer must not unmap what may be someone else's by then
+        placeholders.delete(address);
+      }
+      throw mmapFailure(options, length, offset, errno, where);
+    }
     placeholders.delete(address);
     return held;
   }
@@ -128,7 +144,7 @@ export class SharedMapping {
   /** Returns the kernel's pages now; earlier views see inert zero pages (idempotent). */
   release(): void {
     if (this.#buffer === undefined) return;
-    const r = rawMmapAt(this.address, this.length, this.#range.placeholderProt, MapMode.PRIVATE | MapMode.ANONYMOUS | MAP_NORESERVE, -1, 0);
+    const r = mapPlaceholder(this.#range);
     if (r !== this.address) {
       // Keep the kernel's pages mapped rather than leave a hole under a view.
       throw new CoreBpfError(errnoName(lastErrno()), `cannot detach a ${this.length}-byte mapping; it stays mapped`);

@@ -3,11 +3,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreBpfError } from "../../src/errors.js";
-import { MAX_STREAM_INPUT, readInputFile } from "../../src/kernel/input-file.js";
+import { MAX_FILE_INPUT, MAX_STREAM_INPUT, readInputFile } from "../../src/kernel/input-file.js";
 
 const openFds = () => readdirSync("/proc/self/fd").length;
 const fails = (code: string, file: string) => (err: unknown) => err instanceof CoreBpfError && err.code === code && err.where.file === file;
@@ -47,6 +47,18 @@ test("a pipe is read to its end", async () => {
     assert.equal(bytes.length, 3_000_000);
     assert.ok(bytes.every((b) => b === 0x61));
     await new Promise((r) => writer.on("exit", r));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a regular file larger than any input (a disk image, say) is refused before anything is allocated", () => {
+  const dir = mkdtempSync(join(tmpdir(), "corebpf-input-"));
+  try {
+    const path = join(dir, "disk.img");
+    writeFileSync(path, "");
+    truncateSync(path, MAX_FILE_INPUT + 1); // sparse: no disk space used
+    assert.throws(() => readInputFile(path), fails("INPUT_TOO_LARGE", path));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -131,7 +131,9 @@ export class BpfObject {
    * read from it is at offset `Number(p) - arena.address`. Undefined without
    * an arena, or when the arena was reused (pinned or given) rather than
    * created. Touching a page no program allocated allocates it (SIGSEGV for
-   * an arena with BPF_F_SEGV_ON_FAULT). Released by close().
+   * an arena with BPF_F_SEGV_ON_FAULT). Released by close(); views kept
+   * past close() read zeros, until an arena at the same fixed address
+   * (map_extra) is loaded again: they then see that one's pages.
    */
   readonly arena: MapMemory | undefined;
   /** Where the __arena variables (.addr_space.1) start in the arena, in bytes. */

@@ -170,12 +170,12 @@ export const hasTrampolines = once((): boolean => {
   return probeLoad(ProgType.TRACING, [mov64Imm(0, 0), exit()], { expectedAttachType: AttachType.TRACE_FENTRY, attachBtfId: target }).ok;
 });
 
-/** The BPF LSM is active (CONFIG_BPF_LSM and "bpf" in the LSM list). */
-export const hasBpfLsm = once((): boolean => {
+/** Whether the BPF LSM is active ("bpf" in the LSM list); undefined when securityfs cannot tell (not mounted, say). */
+export const hasBpfLsm = once((): boolean | undefined => {
   try {
-    return readFileSync("/sys/kernel/security/lsm", "utf8").split(",").includes("bpf");
+    return readFileSync("/sys/kernel/security/lsm", "utf8").trim().split(",").includes("bpf");
   } catch {
-    return false;
+    return undefined;
   }
 });
 

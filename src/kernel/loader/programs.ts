@@ -167,7 +167,7 @@ export const TRAMPOLINE_ATTACH: ReadonlySet<number> = new Set<number>([AttachTyp
 function explainRefusal(s: ProgramSettings, spec: LoadSpec, err: unknown): unknown {
   if (!(err instanceof PermissionError) || !hasBpfPrivilege()) return err;
   const attach = Number(spec.expectedAttachType ?? 0);
-  if ((s.type === ProgType.LSM || attach === AttachType.LSM_MAC || attach === AttachType.LSM_CGROUP) && !hasBpfLsm()) {
+  if ((s.type === ProgType.LSM || attach === AttachType.LSM_MAC || attach === AttachType.LSM_CGROUP) && hasBpfLsm() === false) {
     return new NotSupportedError("bpf_lsm", `prog '${s.name}': this kernel has no active BPF LSM`, { program: s.name, cause: err, hint: "build with CONFIG_BPF_LSM and boot with lsm=...,bpf" });
   }
   if ((s.type === ProgType.TRACING || s.type === ProgType.LSM) && TRAMPOLINE_ATTACH.has(attach) && !hasTrampolines()) {
