@@ -93,9 +93,9 @@ export function makePinDirectory(dir: string): string[] {
   return missing;
 }
 
-/** Checks that `path` can hold a pin and creates its missing parent directories (only on a bpffs). */
-export function preparePinPath(path: string): void {
-  makePinDirectory(dirname(path));
+/** Checks that `path` can hold a pin and creates its missing parent directories (only on a bpffs); returns those it made. */
+export function preparePinPath(path: string): string[] {
+  return makePinDirectory(dirname(path));
 }
 
 /**

@@ -178,7 +178,7 @@ export function createMaps(input: CreateMapsInput): (BpfMap | undefined)[] {
     if (!reused && INTERNAL.has(spec.kind)) populate(map, spec, input.initial[i]);
     if (!reused) input.onCreated?.(i, map);
     if (!reused && s.pinPath !== undefined) {
-      preparePinPath(s.pinPath);
+      resources.madeDirectories(preparePinPath(s.pinPath));
       map.pin(s.pinPath);
       resources.pinned(s.pinPath);
     }

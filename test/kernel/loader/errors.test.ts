@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { VerifierError } from "../../../src/errors.js";
 import { BPFFS_DEFAULT, ensureBpffs, loadObject, openObject } from "../../../src/kernel/index.js";
@@ -60,6 +60,9 @@ test("a failed load leaves nothing behind: fds, programs, maps, BTF objects, pin
     opened.program("use_task_storage").type = 1; // a socket filter cannot call task storage helpers
     await assert.rejects(opened.load({ pinRoot }));
     assert.equal(existsSync(join(pinRoot, "lru_pinned")), false);
+    // A pin root the load had to create is removed again too.
+    await assert.rejects(opened.load({ pinRoot: join(pinRoot, "new", "deeper") }));
+    assert.deepEqual(readdirSync(pinRoot), []);
     assert.equal(openFdCount(), fds);
     // Names only these objects use (other processes' "counters" or "jump_table" must not count).
     const generic = new Set(["counters", "jump_table", "events", "perf_events"]);
