@@ -23,26 +23,13 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "relo_core.h"
+#include "bench.h"
 
 // libbpf-internal (libbpf_internal.h), linkable from the static library.
 int bpf_core_add_cands(struct bpf_core_cand *local_cand, size_t local_essent_len, const struct btf *targ_btf,
 		       const char *targ_btf_name, int targ_start_id, struct bpf_core_cand_list *cands);
 void bpf_core_free_cands(struct bpf_core_cand_list *cands);
 
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list args) { return 0; }
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-	return x < y ? -1 : x > y;
-}
 
 static long long median(long long *xs, int n)
 {

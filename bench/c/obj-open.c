@@ -6,19 +6,8 @@
 #include <stdlib.h>
 #include <time.h>
 #include <bpf/libbpf.h>
+#include "bench.h"
 
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list args) { return 0; }
-
-static long long now_ns(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-	long long x = *(const long long *)a, y = *(const long long *)b;
-	return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv) {
 	if (argc < 3) return 2;
