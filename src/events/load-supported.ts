@@ -4,15 +4,10 @@
 // kind the kernel lacks is left out, reported, and the rest loads. Anything
 // else (a verifier rejection of an ordinary program, a CO-RE failure) still
 // fails the load.
-import { CoreBpfError, NotSupportedError, PermissionError, SyscallError } from "../errors.js";
-import { supports } from "../kernel/features/index.js";
+import { CoreBpfError, NotSupportedError, SyscallError } from "../errors.js";
 import type { BpfObject } from "../kernel/loader/bpf-object.js";
-import { hasBpfLsm, hasTrampolines } from "../kernel/loader/features.js";
 import type { OpenedObject } from "../kernel/loader/object.js";
-import { TRAMPOLINE_ATTACH } from "../kernel/loader/programs.js";
-import type { LoadOptions, ProgramSettings } from "../kernel/loader/settings.js";
-import { progTypeName } from "../kernel/flags.js";
-import { AttachType, ProgType } from "../kernel/uapi.js";
+import type { LoadOptions } from "../kernel/loader/settings.js";
 import { SecFlag } from "../obj/index.js";
 
 /** A program not loaded, or a map not created, because this kernel (or this loader) cannot take it. */
@@ -24,16 +19,6 @@ export interface SkippedPart {
   readonly reason: string;
   /** The code of the load error that named it ("NOT_SUPPORTED", "ESRCH"...). */
   readonly code: string;
-}
-
-/** What the feature probes say this kernel lacks for the program, or undefined if it should load. */
-function missingFeature(s: ProgramSettings): string | undefined {
-  if (!supports.progType(s.type)) return `this kernel does not support ${progTypeName(s.type) ?? `type ${s.type}`} programs`;
-  if ((s.type === ProgType.LSM || s.expectedAttachType === AttachType.LSM_MAC) && hasBpfLsm() === false) return "this kernel has no active BPF LSM";
-  if ((s.type === ProgType.TRACING || s.type === ProgType.LSM) && TRAMPOLINE_ATTACH.has(s.expectedAttachType) && !hasTrampolines()) {
-    return "this kernel cannot run fentry/fexit/fmod_ret/LSM programs (no BPF trampolines)";
-  }
-  return undefined;
 }
 
 /** The message without the "prog 'NAME': " prefix that loader errors start with. */
@@ -49,15 +34,10 @@ function partsToSkip(opened: OpenedObject, err: unknown): SkippedPart[] | undefi
   const program = name === undefined ? undefined : opened.programs.find((p) => p.name === name && p.autoload);
   if (program !== undefined) {
     const skip = (reason: string): SkippedPart[] => [{ kind: "program", name: program.name, section: program.spec.section, reason, code: err.code }];
+    // The loader says which refusals are a missing kernel feature (the program type, trampolines, the BPF LSM).
     if (err instanceof NotSupportedError) return skip(reasonOf(err, program.name));
     // A BTF-attached program (fentry, lsm, tp_btf...) whose target function this kernel does not have.
     if (!(err instanceof SyscallError) && err.code === "ESRCH" && (program.spec.sectionInfo?.flags ?? 0) & SecFlag.ATTACH_BTF) return skip(reasonOf(err, program.name));
-    // A refusal (EINVAL, ENOTSUPP, a verifier log) that the probes put down to the
-    // program's type or attach kind. Never a permission refusal: without a
-    // privilege the probes fail too, and would call every program unsupported.
-    const refused = err instanceof SyscallError && !(err instanceof PermissionError) && err.errno !== "EPERM" && err.errno !== "EACCES";
-    const missing = refused ? missingFeature(program) : undefined;
-    if (missing !== undefined) return skip(`${missing} (${reasonOf(err, program.name).split("\n", 1)[0]})`);
     return undefined;
   }
   if (err instanceof NotSupportedError && err.feature === "struct_ops") {

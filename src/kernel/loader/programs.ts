@@ -7,10 +7,11 @@
 import type { InsnBuffer } from "../../asm/index.js";
 import { BtfKind } from "../../btf/index.js";
 import type { RelocatedPrograms } from "../../core/index.js";
-import { CoreBpfError, NotSupportedError, PermissionError, VerifierError } from "../../errors.js";
+import { CoreBpfError, NotSupportedError, PermissionError, SyscallError, VerifierError } from "../../errors.js";
 import { SecFlag, type ObjectSpec, type ProgramSpec } from "../../obj/index.js";
 import type { BtfHandle } from "../btf-handle.js";
 import { supports } from "../features/index.js";
+import { progTypeName } from "../flags.js";
 import { Program, bindMap, type ProgramSpec as LoadSpec } from "../program.js";
 import { LE } from "../sys.js";
 import { AttachType, ProgType } from "../uapi.js";
@@ -161,11 +162,21 @@ function loadSpec(input: LoadProgramsInput, i: number): LoadSpec {
 }
 
 /** Attach kinds that run through a BPF trampoline. */
-export const TRAMPOLINE_ATTACH: ReadonlySet<number> = new Set<number>([AttachType.TRACE_FENTRY, AttachType.TRACE_FEXIT, AttachType.MODIFY_RETURN, AttachType.LSM_MAC, AttachType.LSM_CGROUP]);
+const TRAMPOLINE_ATTACH: ReadonlySet<number> = new Set<number>([AttachType.TRACE_FENTRY, AttachType.TRACE_FEXIT, AttachType.MODIFY_RETURN, AttachType.LSM_MAC, AttachType.LSM_CGROUP]);
 
-/** An EPERM that is really a missing kernel feature (BPF trampolines, the BPF LSM) becomes a NotSupportedError. */
+/**
+ * A refusal that is really a missing kernel feature (the program type, BPF
+ * trampolines, the BPF LSM) becomes a NotSupportedError. Never a permission
+ * refusal without privilege: the feature probes fail then too.
+ */
 function explainRefusal(s: ProgramSettings, spec: LoadSpec, err: unknown): unknown {
-  if (!(err instanceof PermissionError) || !hasBpfPrivilege()) return err;
+  if (!(err instanceof SyscallError) || (err instanceof PermissionError && !hasBpfPrivilege())) return err;
+  if (err.errno === "EPERM" || err.errno === "EACCES") {
+    if (!(err instanceof PermissionError)) return err; // a privileged refusal of something else (a frozen map...)
+  } else if (!supports.progType(s.type)) {
+    const type = progTypeName(s.type) ?? `type ${s.type}`;
+    return new NotSupportedError(`prog_type_${type}`, `prog '${s.name}': this kernel does not support ${type} programs`, { program: s.name, cause: err });
+  }
   const attach = Number(spec.expectedAttachType ?? 0);
   if ((s.type === ProgType.LSM || attach === AttachType.LSM_MAC || attach === AttachType.LSM_CGROUP) && hasBpfLsm() === false) {
     return new NotSupportedError("bpf_lsm", `prog '${s.name}': this kernel has no active BPF LSM`, { program: s.name, cause: err, hint: "build with CONFIG_BPF_LSM and boot with lsm=...,bpf" });
