@@ -8,6 +8,7 @@
 // input, is parsed with the Btf module alone; the readers of compressed and
 // ELF inputs are loaded only when needed.
 import { writeSync } from "node:fs";
+import { errnoMessage, errnoNumber } from "../kernel/errno.js";
 import { readInputFile } from "../kernel/input-file.js";
 import { setFlagsFromString } from "node:v8";
 import { Btf } from "../btf/btf.js";
@@ -119,7 +120,8 @@ async function parseFile(path: string, base: Btf | undefined, what: string): Pro
     bytes = readInputFile(path);
   } catch (err) {
     const code = (err as CoreBpfError).code;
-    throw new CoreBpfError(code, `${what} ${path}: ${ERRNO_TEXT[code] ?? (err as Error).message}`, { file: path, cause: err });
+    const errno = errnoNumber(code);
+    throw new CoreBpfError(code, `${what} ${path}: ${errno === undefined ? (err as Error).message : errnoMessage(errno)}`, { file: path, cause: err });
   }
   try {
     // Raw BTF (either byte order) needs nothing but the parser.
@@ -136,14 +138,6 @@ async function parseFile(path: string, base: Btf | undefined, what: string): Pro
   }
 }
 
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: "No such file or directory",
-  EACCES: "Permission denied",
-  EPERM: "Operation not permitted",
-  EISDIR: "Is a directory",
-  ENOTDIR: "Not a directory",
-  EIO: "Input/output error",
-};
 
 /** Thrown through the dump to stop it when the reader of stdout went away. */
 const BROKEN_PIPE = Symbol("EPIPE");
